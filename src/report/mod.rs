@@ -1,0 +1,3 @@
+//! Reports: the results model and every renderer of it.
+
+pub mod model;

@@ -1,0 +1,5 @@
+//! The TAP engine: an incremental TAP 13/14 parser, the verdict rules, and a
+//! producer for built-in scripts.
+
+pub mod model;
+pub mod producer;
