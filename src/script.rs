@@ -17,6 +17,10 @@ pub type Outcome = Result<(), Stop>;
 pub enum Stop {
     /// An unexpected error (libvirt, I/O, …), described for people.
     Error(String),
+    /// The operation the rest of the script depends on is not available
+    /// (e.g. the driver reports NO_SUPPORT): the remaining planned points are
+    /// skipped with this reason ("unsupported by driver: …").
+    Skip(String),
     /// The script already reported what went wrong (e.g. `skip_all`,
     /// `bail_out`, or a failed assertion it cannot continue after).
     Done,
@@ -25,7 +29,7 @@ pub enum Stop {
 impl std::fmt::Display for Stop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Stop::Error(msg) => f.write_str(msg),
+            Stop::Error(msg) | Stop::Skip(msg) => f.write_str(msg),
             Stop::Done => f.write_str("script stopped"),
         }
     }
