@@ -2,3 +2,4 @@
 //! group, parse its TAP as it arrives, and judge it.
 
 pub mod namespace;
+pub mod fixture;
