@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod parse;
+
 /// tck: run numbered TAP test scripts against live libvirt drivers.
 #[derive(Debug, Parser)]
 #[command(name = "tck", version, about, long_about = None)]
@@ -13,11 +15,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Parse one TAP stream (a file, or standard input) and print its verdict.
+    Parse(parse::ParseArgs),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => ExitCode::SUCCESS,
+        Some(Command::Parse(args)) => parse::run(args),
     }
 }

@@ -69,30 +69,35 @@ pub(crate) fn classify(content: &str) -> Line<'_> {
 }
 
 fn number(i: &str) -> Res<'_, u64> {
-    let (rest, digits) = digit1(i)?;
-    digits
-        .parse()
-        .map(|n| (rest, n))
-        .map_err(|_| nom::Err::Error(()))
+    nom::character::complete::u64(i)
 }
 
-fn status(i: &str) -> Res<'_, bool> {
-    alt((value(false, tag("not ok")), value(true, tag("ok")))).parse(i)
+/// The status and the optional number of a test point, on bytes (the
+/// hottest parse of all: every test point goes through it).
+fn status_and_number(i: &[u8]) -> IResult<&[u8], (bool, Option<u64>), ()> {
+    let (after, ok) = match i.first() {
+        Some(b'o') => value(true, tag(&b"ok"[..])).parse(i)?,
+        _ => value(false, tag(&b"not ok"[..])).parse(i)?,
+    };
+    // `ok` must end the line or be followed by whitespace (`okay` is not TAP).
+    if !starts_blank_bytes(after) {
+        return Err(nom::Err::Error(()));
+    }
+    // The whitespace after the number stays in the rest, so that the rest is
+    // empty or starts with whitespace (a `#` right after the number is then
+    // "preceded by whitespace").
+    Ok(
+        match preceded(space1::<&[u8], ()>, nom::character::complete::u64).parse(after) {
+            Ok((rest, n)) if starts_blank_bytes(rest) => (rest, (ok, Some(n))),
+            _ => (after, (ok, None)),
+        },
+    )
 }
 
 fn point(content: &str) -> Option<Line<'_>> {
-    let (after, ok) = status(content).ok()?;
-    // `ok` must end the line or be followed by whitespace (`okay` is not TAP).
-    if !starts_blank(after) {
-        return None;
-    }
-    // The whitespace after the number stays in `rest`, so that `rest` is
-    // empty or starts with whitespace (a `#` right after the number is then
-    // "preceded by whitespace").
-    let (rest, number) = match preceded(space1::<&str, ()>, number).parse(after) {
-        Ok((rest, n)) if starts_blank(rest) => (rest, Some(n)),
-        _ => (after, None),
-    };
+    let (rest, (ok, number)) = status_and_number(content.as_bytes()).ok()?;
+    // What was consumed is ASCII, so the rest starts on a char boundary.
+    let rest = content.get(content.len() - rest.len()..)?;
     let (description, directive, reason, warning) = split_directive(rest);
     Some(Line::Point(
         PointLine {
@@ -106,8 +111,8 @@ fn point(content: &str) -> Option<Line<'_>> {
     ))
 }
 
-fn starts_blank(s: &str) -> bool {
-    s.is_empty() || s.starts_with([' ', '\t'])
+fn starts_blank_bytes(s: &[u8]) -> bool {
+    matches!(s.first(), None | Some(b' ' | b'\t'))
 }
 
 /// Splits what follows the status and number into description, directive
@@ -122,47 +127,81 @@ fn split_directive(
 ) {
     let bytes = rest.as_bytes();
     let mut i = 0;
-    let mut prev_ws = true;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if matches!(bytes.get(i + 1), Some(b'\\' | b'#')) => {
-                // An escaped backslash may be followed by a delimiter (TAP 14's
-                // examples read `hello \\# todo` as a TODO); `\#` is literal.
-                prev_ws = bytes[i + 1] == b'\\';
-                i += 2;
-                continue;
-            }
-            b'#' if prev_ws => {
-                let after = &rest[i + 1..];
-                let spaced = after.starts_with([' ', '\t']);
-                if let Some((directive, reason)) = directive(after) {
-                    let warning = (!spaced).then_some(
-                        "directive written without a space after '#' (TAP 14 producers must write '# SKIP' / '# TODO')",
-                    );
-                    return (
-                        description(&rest[..i]),
-                        Some(directive),
-                        Some(reason),
-                        warning,
-                    );
+    // Index just after the last `\\` pair: a `#` there may be a delimiter
+    // (TAP 14's examples read `hello \\# todo` as a TODO).
+    let mut after_pair = 0;
+    let mut escaped = false;
+    while let Some(off) = find2(&bytes[i..], b'#', b'\\') {
+        let j = i + off;
+        if bytes[j] == b'\\' {
+            escaped = true;
+            match bytes.get(j + 1) {
+                Some(b'\\') => {
+                    i = j + 2;
+                    after_pair = i;
                 }
-                if spaced || after.is_empty() {
-                    // The delimiter, but not a directive we know: everything
-                    // stays in the description.
-                    return (description(rest), None, None, None);
-                }
+                // `\#` is a literal `#`, never a delimiter.
+                Some(b'#') => i = j + 2,
+                _ => i = j + 1,
             }
-            _ => {}
+            continue;
         }
-        prev_ws = matches!(bytes[i], b' ' | b'\t');
-        i += 1;
+        // A `#` preceded by whitespace (the start of `rest` counts).
+        if j == 0 || matches!(bytes[j - 1], b' ' | b'\t') || j == after_pair {
+            let after = &rest[j + 1..];
+            let spaced = after.starts_with([' ', '\t']);
+            if let Some((directive, reason)) = directive(after) {
+                let warning = (!spaced).then_some(
+                    "directive written without a space after '#' (TAP 14 producers must write '# SKIP' / '# TODO')",
+                );
+                return (
+                    description(&rest[..j], escaped),
+                    Some(directive),
+                    Some(reason),
+                    warning,
+                );
+            }
+            if spaced || after.is_empty() {
+                // The delimiter, but not a directive we know: everything
+                // stays in the description.
+                return (description(rest, true), None, None, None);
+            }
+        }
+        i = j + 1;
     }
-    (description(rest), None, None, None)
+    (description(rest, escaped), None, None, None)
+}
+
+/// The index of the first `a` or `b` in `hay`. Descriptions and lines are
+/// scanned with it a word at a time: it is the parser's innermost loop.
+#[inline]
+pub(crate) fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (va, vb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&hay[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        let (xa, xb) = (w ^ va, w ^ vb);
+        // A zero byte in xa/xb is a match; the lowest flagged byte is exact
+        // (only bytes above a true match can be flagged falsely).
+        let found = ((xa.wrapping_sub(LO) & !xa) | (xb.wrapping_sub(LO) & !xb)) & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..]
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| i + p)
 }
 
 /// `\s*(SKIP|TODO)\S*(\s+reason)?` after the `#`; the reason is unescaped.
 fn directive(after_hash: &str) -> Option<(Directive, String)> {
-    let word = after_hash.trim_start_matches([' ', '\t']);
+    let word = after_hash.trim_ascii_start();
     let kind = if starts_with_ignore_case(word, "skip") {
         Directive::Skip
     } else if starts_with_ignore_case(word, "todo") {
@@ -171,22 +210,38 @@ fn directive(after_hash: &str) -> Option<(Directive, String)> {
         return None;
     };
     // The rest of the word (`Skipped:`) is not part of the reason.
-    let reason = word.trim_start_matches(|c: char| !c.is_whitespace());
-    Some((kind, unescape(reason.trim())))
+    Some((kind, unescape(after_word(word).trim_ascii())))
+}
+
+/// What follows the first word (`SKIP`, `Skipped:`) of `s`.
+fn after_word(s: &str) -> &str {
+    let end = s
+        .bytes()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    // Whitespace is ASCII: `end` is a char boundary.
+    s.get(end..).unwrap_or("")
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// The description: trimmed, a leading `- ` separator removed, unescaped.
-fn description(raw: &str) -> String {
-    let d = raw.trim();
+/// The description: trimmed, a leading `- ` separator removed, unescaped
+/// (`escaped`: it may hold a backslash).
+fn description(raw: &str, escaped: bool) -> String {
+    let d = raw.trim_ascii();
     let d = match d.strip_prefix('-') {
-        Some(after) if after.is_empty() || after.starts_with([' ', '\t']) => after.trim_start(),
+        Some(after) if after.is_empty() || after.starts_with([' ', '\t']) => {
+            after.trim_ascii_start()
+        }
         _ => d,
     };
-    unescape(d)
+    if escaped {
+        unescape(d)
+    } else {
+        d.to_string()
+    }
 }
 
 /// TAP 14 escapes: `\\` is `\`, `\#` is `#`; any other backslash is literal.
@@ -226,7 +281,7 @@ fn plan(content: &str) -> Option<Line<'_>> {
     let skip_reason = match comment {
         Some(c) if end == 0 => {
             let reason = if starts_with_ignore_case(c, "skip") {
-                c.trim_start_matches(|ch: char| !ch.is_whitespace()).trim()
+                after_word(c).trim_ascii()
             } else {
                 c
             };
@@ -527,6 +582,29 @@ mod tests {
         );
         assert_eq!(pt(r"ok 9 - a\b\\c").0.description, r"a\b\c");
         assert_eq!(unescape(r"x\"), r"x\");
+    }
+
+    #[test]
+    fn find2_finds_the_first_of_two_bytes() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for needle in [b'#', b'\\'] {
+                    let mut hay = vec![b'x'; len];
+                    hay[pos] = needle;
+                    if pos + 3 < len {
+                        hay[pos + 3] = b'#';
+                    }
+                    assert_eq!(find2(&hay, b'#', b'\\'), Some(pos), "len {len} pos {pos}");
+                }
+            }
+            assert_eq!(find2(&vec![b'y'; len], b'#', b'\\'), None);
+        }
+        // Bytes next to the needles (borrow patterns) are not matches.
+        assert_eq!(
+            find2(b"\x22\x24\x5b\x5d\x80\xff\x00\x01#", b'#', b'\\'),
+            Some(8)
+        );
+        assert_eq!(find2(b"ab\rcd\nef", b'\n', b'\r'), Some(2));
     }
 
     #[test]

@@ -14,4 +14,4 @@ pub mod producer;
 pub mod verdict;
 
 pub use parser::Parser;
-pub use verdict::{parse_bytes, Judge};
+pub use verdict::{parse_bytes, Judge, Keep};

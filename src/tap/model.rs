@@ -142,6 +142,13 @@ pub enum Event {
         depth: usize,
         yaml: Yaml,
     },
+    /// A YAML block not parsed yet (from [`crate::tap::parser::Parser::lazy_yaml`]):
+    /// its text, without the `---`/`...` markers and the indentation.
+    YamlText {
+        line: u64,
+        depth: usize,
+        text: String,
+    },
     /// A comment: the text after `#`, leading whitespace removed.
     Comment {
         line: u64,
@@ -197,6 +204,7 @@ impl Event {
             | Event::Plan { line, .. }
             | Event::Point { line, .. }
             | Event::Yaml { line, .. }
+            | Event::YamlText { line, .. }
             | Event::Comment { line, .. }
             | Event::SubtestHeader { line, .. }
             | Event::BailOut { line, .. }
@@ -214,6 +222,7 @@ impl Event {
             | Event::Plan { depth, .. }
             | Event::Point { depth, .. }
             | Event::Yaml { depth, .. }
+            | Event::YamlText { depth, .. }
             | Event::Comment { depth, .. }
             | Event::SubtestHeader { depth, .. }
             | Event::BailOut { depth, .. }

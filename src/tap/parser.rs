@@ -29,7 +29,7 @@
 
 use std::borrow::Cow;
 
-use crate::tap::grammar::{classify, Line};
+use crate::tap::grammar::{classify, find2, Line};
 use crate::tap::model::Event;
 use crate::yaml::Yaml;
 
@@ -59,6 +59,8 @@ pub struct Parser {
     yaml: Option<YamlBlock>,
     /// Depth of the test point a YAML block may still follow.
     yaml_may_follow: Option<usize>,
+    /// Hand YAML blocks over unparsed (`Event::YamlText`).
+    lazy_yaml: bool,
     finished: bool,
 }
 
@@ -76,6 +78,17 @@ impl Parser {
         Self::default()
     }
 
+    /// A parser that delimits YAML blocks (with the same errors for
+    /// unterminated or oversized ones) but does not parse them: each arrives
+    /// as [`Event::YamlText`], for a consumer that needs only some of them.
+    /// Parsing YAML costs more than everything else a test point needs.
+    pub fn lazy_yaml() -> Self {
+        Parser {
+            lazy_yaml: true,
+            ..Self::default()
+        }
+    }
+
     /// Parses the complete lines in `bytes` (and any line they complete),
     /// passing each event to `sink`. An incomplete last line waits for the
     /// next call or for [`Parser::finish`].
@@ -90,27 +103,54 @@ impl Parser {
                 rest = &rest[1..];
             }
         }
-        while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            let line = &rest[..end];
-            let mut next = end + 1;
-            if rest[end] == b'\r' {
-                match rest.get(next) {
-                    Some(b'\n') => next += 1,
-                    None => self.skip_lf = true,
-                    Some(_) => {}
-                }
-            }
-            if self.partial.is_empty() && self.dropped == 0 {
-                self.complete_line(line, sink);
-            } else {
-                self.append(line);
-                let buf = std::mem::take(&mut self.partial);
-                self.complete_line(&buf, sink);
-                self.recycle(buf);
-            }
-            rest = &rest[next..];
+        // First the end of a line begun in an earlier chunk.
+        if !self.partial.is_empty() || self.dropped > 0 {
+            let Some(end) = find2(rest, b'\n', b'\r') else {
+                self.append(rest);
+                return;
+            };
+            self.append(&rest[..end]);
+            let buf = std::mem::take(&mut self.partial);
+            self.complete_line(&buf, sink);
+            self.recycle(buf);
+            rest = &rest[self.after_line_end(rest, end)..];
         }
-        self.append(rest);
+        // Validate the chunk once: lines in its valid part are parsed as
+        // they are, and only a line holding invalid bytes takes the lossy
+        // path. (Per-line validation costs more than the rest of the line.)
+        let valid = match std::str::from_utf8(rest) {
+            Ok(_) => rest.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let text = std::str::from_utf8(&rest[..valid]).unwrap_or("");
+        let mut start = 0;
+        while let Some(off) = find2(&rest[start..], b'\n', b'\r') {
+            let end = start + off;
+            // Line ends are ASCII, so `start..end` is on char boundaries
+            // whenever it lies in the valid part.
+            match text.get(start..end) {
+                Some(line) if line.len() <= MAX_LINE => {
+                    self.line += 1;
+                    self.line_text(line, 0, sink);
+                }
+                _ => self.complete_line(&rest[start..end], sink),
+            }
+            start = self.after_line_end(rest, end);
+        }
+        self.append(&rest[start..]);
+    }
+
+    /// Where the next line starts, given a line end (`\n` or `\r`) at `end`.
+    fn after_line_end(&mut self, rest: &[u8], end: usize) -> usize {
+        let mut next = end + 1;
+        if rest[end] == b'\r' {
+            match rest.get(next) {
+                Some(b'\n') => next += 1,
+                None => self.skip_lf = true,
+                Some(_) => {}
+            }
+        }
+        next
     }
 
     /// Ends the stream: parses a last line that had no line end, and
@@ -132,7 +172,7 @@ impl Parser {
                     block.start
                 ),
             });
-            Self::emit_yaml(block, sink);
+            self.emit_yaml(block, sink);
         }
         self.finished = true;
         self.partial = Vec::new();
@@ -162,19 +202,23 @@ impl Parser {
         let keep = raw.len().min(MAX_LINE);
         let dropped = self.dropped + (raw.len() - keep) as u64;
         self.dropped = 0;
-        let text = String::from_utf8_lossy(&raw[..keep]);
-        self.line_text(&text, dropped, sink);
+        match std::str::from_utf8(&raw[..keep]) {
+            Ok(text) => self.line_text(text, dropped, sink),
+            Err(_) => self.line_text(&String::from_utf8_lossy(&raw[..keep]), dropped, sink),
+        }
     }
 
     fn line_text(&mut self, text: &str, dropped: u64, sink: &mut impl FnMut(Event)) {
         let line = self.line;
-        let indent = text.len() - text.trim_start_matches(' ').len();
-        let content = &text[indent..];
+        let indent = text.bytes().take_while(|&b| b == b' ').count();
+        // Spaces are ASCII: `indent` is a char boundary.
+        let content = text.get(indent..).unwrap_or("");
+        let blank = content.bytes().all(|b| b == b' ' || b == b'\t');
 
         if let Some(block) = &mut self.yaml {
             if content.trim_end() == "..." && indent == block.indent {
                 if let Some(block) = self.yaml.take() {
-                    Self::emit_yaml(block, sink);
+                    self.emit_yaml(block, sink);
                 }
                 return;
             }
@@ -203,11 +247,11 @@ impl Parser {
                         block.start
                     ),
                 });
-                Self::emit_yaml(block, sink);
+                self.emit_yaml(block, sink);
             }
         }
 
-        if content.trim().is_empty() {
+        if blank {
             return;
         }
         let depth = indent / 4;
@@ -331,7 +375,7 @@ impl Parser {
         });
     }
 
-    fn emit_yaml(block: YamlBlock, sink: &mut impl FnMut(Event)) {
+    fn emit_yaml(&self, block: YamlBlock, sink: &mut impl FnMut(Event)) {
         let (line, depth) = (block.start, block.depth);
         if block.too_large {
             sink(Event::Error {
@@ -344,22 +388,37 @@ impl Parser {
             });
             return;
         }
-        let yaml = match Yaml::parse(&block.text) {
-            Ok(yaml) => yaml,
-            Err(e) => {
-                sink(Event::Warning {
-                    line,
-                    depth,
-                    message: format!(
-                        "the YAML block starting on line {line} is not valid YAML ({}); kept as text",
-                        // The YAML parser counts lines from the block's first line, 1-based.
-                        e
-                    ),
-                });
-                Yaml::Str(block.text)
-            }
-        };
+        if self.lazy_yaml {
+            sink(Event::YamlText {
+                line,
+                depth,
+                text: block.text,
+            });
+            return;
+        }
+        let (yaml, warning) = read_yaml_block(block.text, line);
+        if let Some(message) = warning {
+            sink(Event::Warning {
+                line,
+                depth,
+                message,
+            });
+        }
         sink(Event::Yaml { line, depth, yaml });
+    }
+}
+
+/// The value of a YAML block starting on `line`: parsed, or kept as text
+/// with a warning when it is not valid YAML.
+pub fn read_yaml_block(text: String, line: u64) -> (Yaml, Option<String>) {
+    match Yaml::parse(&text) {
+        Ok(yaml) => (yaml, None),
+        Err(e) => (
+            Yaml::Str(text),
+            Some(format!(
+                "the YAML block starting on line {line} is not valid YAML ({e}, counting from the line after '---'); kept as text"
+            )),
+        ),
     }
 }
 
@@ -754,6 +813,50 @@ mod tests {
                 assert_eq!(point.reason.as_deref(), Some("at the end"));
             }
             other => panic!("{:?}", other.len()),
+        }
+    }
+
+    #[test]
+    fn lazy_yaml_hands_blocks_over_as_text() {
+        let mut events = Vec::new();
+        let mut parser = Parser::lazy_yaml();
+        parser.feed(b"not ok 1\n  ---\n  a: [1\n\n  ...\n", &mut |e| {
+            events.push(e)
+        });
+        parser.finish(&mut |e| events.push(e));
+        assert_eq!(
+            events[1],
+            Event::YamlText {
+                line: 2,
+                depth: 0,
+                text: "a: [1\n\n".into()
+            }
+        );
+        assert_eq!(events.len(), 2, "no warning: the text is not parsed");
+    }
+
+    #[test]
+    fn invalid_utf8_at_any_chunk_boundary() {
+        let input = "ok 1 - caf\u{e9}\nok 2 - \u{2713}\r\nok 3 - x\n"
+            .as_bytes()
+            .to_vec();
+        let mut bad = input.clone();
+        bad.splice(4..4, [0xffu8]);
+        for chunk in 1..input.len() {
+            let descs: Vec<String> = chunked(&input, chunk)
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Point { point, .. } => Some(point.description),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(descs, vec!["caf\u{e9}", "\u{2713}", "x"], "chunk {chunk}");
+            let events = chunked(&bad, chunk);
+            assert!(
+                matches!(&events[0], Event::Point { point, .. } if point.number.is_none() && point.description == "1\u{fffd} - caf\u{e9}"),
+                "chunk {chunk}: {events:?}"
+            );
+            assert_eq!(events.len(), 3);
         }
     }
 

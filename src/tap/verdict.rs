@@ -2,7 +2,7 @@
 //!
 //! It keeps one small state per open document (the stream and each open
 //! subtest): counts, a bitset of the test point IDs seen (`ids.rs`), bounded
-//! error and warning lists and, only when asked, the test points
+//! error and warning lists and, only when asked ([`Keep`]), the test points
 //! themselves. With `keep_tests = false` memory stays flat however long
 //! the stream is. With `keep_tests = true`, [`Judge::drain_completed`]
 //! hands finished top-level points out as they complete, so a caller that
@@ -72,17 +72,45 @@ use crate::tap::ids::IdSet;
 use crate::tap::model::{
     Document, Event, Plan, PointLine, PointOutcome, TapError, TestPoint, Verdict,
 };
-use crate::tap::parser::{excerpt, Parser};
+use crate::tap::parser::{excerpt, read_yaml_block, Parser};
+use crate::yaml::Yaml;
+
+enum YamlBlock {
+    Parsed(Yaml),
+    Text(String),
+}
 
 /// Errors (and warnings) kept per document; the rest are counted.
 pub const MAX_ERRORS: usize = 1000;
 /// Missing test numbers listed per document.
 pub const MAX_MISSING: usize = 1000;
 
+/// Which test points a [`Judge`] keeps in its documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// None: counts and problems only (flat memory).
+    Nothing,
+    /// Failed and TODO-passed points (with their YAML and subtests), for
+    /// summaries that list what needs attention.
+    Failures,
+    /// Every point.
+    All,
+}
+
+impl Keep {
+    fn wants(self, outcome: PointOutcome) -> bool {
+        match self {
+            Keep::Nothing => false,
+            Keep::Failures => matches!(outcome, PointOutcome::Fail | PointOutcome::TodoPassed),
+            Keep::All => true,
+        }
+    }
+}
+
 /// Folds events into a judged [`Document`].
 #[derive(Debug)]
 pub struct Judge {
-    keep_tests: bool,
+    keep: Keep,
     /// `stack[0]` is the stream; `stack[k]` the open subtest at depth k.
     stack: Vec<Doc>,
     /// `# Subtest` headers waiting for their subtest's first line.
@@ -132,7 +160,7 @@ impl Problems {
 }
 
 /// One open document.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Doc {
     name: Option<String>,
     /// When opened by a `# Subtest` header: the description its closing
@@ -156,11 +184,43 @@ struct Doc {
     ids: IdSet,
     errors: Problems,
     warnings: Problems,
-    keep: bool,
+    keep: Keep,
     tests: Vec<TestPoint>,
     /// The last TAP element was a test point: a YAML block may attach to it.
     last_point_open: bool,
+    /// That last point is `tests.last()`.
+    last_point_kept: bool,
     bailout: Option<String>,
+}
+
+impl Doc {
+    fn new(keep: Keep) -> Self {
+        Doc {
+            name: None,
+            expect: None,
+            start_line: 0,
+            version: None,
+            seen_tap: false,
+            plan: None,
+            plan_line: 0,
+            plan_after_points: false,
+            strict: false,
+            count: 0,
+            passed: 0,
+            failed: 0,
+            todo: 0,
+            todo_passed: 0,
+            skipped: 0,
+            ids: IdSet::default(),
+            errors: Problems::default(),
+            warnings: Problems::default(),
+            keep,
+            tests: Vec::new(),
+            last_point_open: false,
+            last_point_kept: false,
+            bailout: None,
+        }
+    }
 }
 
 impl Judge {
@@ -168,12 +228,16 @@ impl Judge {
     /// holds every test point (with YAML and subtests); without, only counts
     /// and problems, and memory stays flat.
     pub fn new(keep_tests: bool) -> Self {
+        Judge::keeping(if keep_tests { Keep::All } else { Keep::Nothing })
+    }
+
+    /// A judge that keeps the points `keep` says.
+    pub fn keeping(keep: Keep) -> Self {
         Judge {
-            keep_tests,
+            keep,
             stack: vec![Doc {
-                keep: keep_tests,
                 start_line: 1,
-                ..Doc::default()
+                ..Doc::new(keep)
             }],
             pending: Vec::new(),
             bailout: None,
@@ -187,11 +251,11 @@ impl Judge {
     }
 
     /// Top-level test points that can no longer change, removed from the
-    /// judge (only with `keep_tests`). The last point stays until the next
-    /// line shows whether a YAML block follows it.
+    /// judge (only when it keeps points). The last point stays until the
+    /// next line shows whether a YAML block follows it.
     pub fn drain_completed(&mut self) -> std::vec::Drain<'_, TestPoint> {
         let top = &mut self.stack[0];
-        let open = usize::from(top.last_point_open);
+        let open = usize::from(top.last_point_open && top.last_point_kept);
         let done = top.tests.len().saturating_sub(open);
         top.tests.drain(..done)
     }
@@ -223,21 +287,8 @@ impl Judge {
                 message,
             } => self.stack[depth.min(cur)].errors.push(line, message),
             Event::Unknown { line, depth, text } => self.non_tap(depth.min(cur), line, &text),
-            Event::Yaml { line, depth, yaml } => {
-                if depth == cur && self.stack[cur].last_point_open {
-                    let doc = &mut self.stack[cur];
-                    doc.last_point_open = false;
-                    if let Some(last) = doc.tests.last_mut() {
-                        last.yaml = Some(yaml);
-                    }
-                } else {
-                    self.non_tap(
-                        depth.min(cur),
-                        line,
-                        "a YAML block that follows no test point",
-                    );
-                }
-            }
+            Event::Yaml { line, depth, yaml } => self.yaml(line, depth, YamlBlock::Parsed(yaml)),
+            Event::YamlText { line, depth, text } => self.yaml(line, depth, YamlBlock::Text(text)),
             Event::BailOut { reason, .. } => {
                 for doc in &mut self.stack {
                     doc.bailout = Some(reason.clone());
@@ -257,8 +308,40 @@ impl Judge {
         while self.stack.len() > 1 {
             self.close_unterminated();
         }
-        let top = self.stack.pop().unwrap_or_default();
+        let top = self.stack.pop().unwrap_or_else(|| Doc::new(self.keep));
         finalize(top)
+    }
+
+    /// A YAML block: it belongs to the test point just before it.
+    fn yaml(&mut self, line: u64, depth: usize, block: YamlBlock) {
+        let cur = self.stack.len() - 1;
+        if depth != cur || !self.stack[cur].last_point_open {
+            self.non_tap(
+                depth.min(cur),
+                line,
+                "a YAML block that follows no test point",
+            );
+            return;
+        }
+        let doc = &mut self.stack[cur];
+        doc.last_point_open = false;
+        if !doc.last_point_kept {
+            // Nobody will look at it: a lazy block is not even parsed.
+            return;
+        }
+        let yaml = match block {
+            YamlBlock::Parsed(yaml) => yaml,
+            YamlBlock::Text(text) => {
+                let (yaml, warning) = read_yaml_block(text, line);
+                if let Some(message) = warning {
+                    doc.warnings.push(line, message);
+                }
+                yaml
+            }
+        };
+        if let Some(last) = doc.tests.last_mut() {
+            last.yaml = Some(yaml);
+        }
     }
 
     /// A version, plan, test point or pragma line at `depth`.
@@ -292,8 +375,7 @@ impl Judge {
                     let child = finalize(Doc {
                         name,
                         start_line: start,
-                        keep: self.keep_tests,
-                        ..Doc::default()
+                        ..Doc::new(self.keep)
                     });
                     if let Event::Point { point, .. } = ev {
                         self.point(depth, line, point, Some(child));
@@ -371,13 +453,11 @@ impl Judge {
                     expect: Some(h.name.clone().unwrap_or_default()),
                     name: h.name,
                     start_line: h.line,
-                    keep: self.keep_tests,
-                    ..Doc::default()
+                    ..Doc::new(self.keep)
                 },
                 None => Doc {
                     start_line: line,
-                    keep: self.keep_tests,
-                    ..Doc::default()
+                    ..Doc::new(self.keep)
                 },
             };
             self.stack.push(doc);
@@ -500,7 +580,8 @@ impl Judge {
             PointOutcome::TodoPassed => doc.todo_passed += 1,
         }
         doc.last_point_open = true;
-        if doc.keep {
+        doc.last_point_kept = doc.keep.wants(outcome);
+        if doc.last_point_kept {
             doc.tests.push(TestPoint {
                 number,
                 ok: point.ok,
@@ -1204,6 +1285,48 @@ mod tests {
         .expect("no stack overflow");
         assert!(doc.0.ok, "{:?}", doc.0.errors);
         assert_eq!(doc.1, depth);
+    }
+
+    #[test]
+    fn failures_mode_keeps_failures_with_their_yaml() {
+        let mut judge = Judge::keeping(Keep::Failures);
+        let mut parser = Parser::new();
+        parser.feed(
+            b"1..4\nnot ok 1 - bad\n  ---\n  got: 1\n  ...\nok 2 - good\n  ---\n  got: 2\n  ...\nok 3 - done # TODO x\nnot ok 4 # TODO y\n",
+            &mut |e| judge.event(e),
+        );
+        parser.finish(&mut |e| judge.event(e));
+        let doc = judge.finish();
+        let kept: Vec<(&str, Option<&Yaml>)> = doc
+            .tests
+            .iter()
+            .map(|t| (t.description.as_str(), t.yaml.as_ref()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("bad", Some(&Yaml::map([("got", Yaml::Int(1))]))),
+                ("done", None)
+            ]
+        );
+        assert_eq!(doc.verdict.count, 4);
+    }
+
+    #[test]
+    fn lazy_yaml_is_parsed_only_for_kept_points() {
+        let tap = b"1..2\nnot ok 1 - bad\n  ---\n  got: [1\n  ...\nok 2 - good\n  ---\n  got: [2\n  ...\n";
+        let mut judge = Judge::keeping(Keep::Failures);
+        let mut parser = Parser::lazy_yaml();
+        parser.feed(tap, &mut |e| judge.event(e));
+        parser.finish(&mut |e| judge.event(e));
+        let doc = judge.finish();
+        assert_eq!(doc.tests[0].yaml, Some(Yaml::Str("got: [1\n".into())));
+        // One warning: the passing point's block was never parsed.
+        assert_eq!(doc.verdict.warnings.len(), 1, "{:?}", doc.verdict.warnings);
+        assert_eq!(doc.verdict.warnings[0].line, 3);
+        // Eager parsing gives the same document.
+        let eager = parse_bytes(tap, true);
+        assert_eq!(eager.tests[0].yaml, doc.tests[0].yaml);
     }
 
     #[test]
