@@ -190,6 +190,8 @@ struct Doc {
     last_point_open: bool,
     /// That last point is `tests.last()`.
     last_point_kept: bool,
+    /// Lines that were not TAP (ignored unless strict).
+    non_tap: u64,
     bailout: Option<String>,
 }
 
@@ -218,6 +220,7 @@ impl Doc {
             tests: Vec::new(),
             last_point_open: false,
             last_point_kept: false,
+            non_tap: 0,
             bailout: None,
         }
     }
@@ -598,6 +601,7 @@ impl Judge {
     fn non_tap(&mut self, idx: usize, line: u64, text: &str) {
         let doc = &mut self.stack[idx];
         doc.last_point_open = false;
+        doc.non_tap += 1;
         if doc.strict {
             doc.errors.push(
                 line,
@@ -692,6 +696,16 @@ fn finalize(mut doc: Doc) -> Document {
                 }
             }
         }
+    }
+    if doc.non_tap > 0 && !doc.strict {
+        doc.warnings.push(
+            0,
+            format!(
+                "{} line{} not TAP and ignored",
+                doc.non_tap,
+                if doc.non_tap == 1 { " was" } else { "s were" }
+            ),
+        );
     }
     let ok = doc.errors.is_empty() && doc.failed == 0 && doc.bailout.is_none();
     Document {
@@ -976,7 +990,12 @@ mod tests {
 
     #[test]
     fn strict_pragma_makes_non_tap_lines_errors() {
-        assert_passes(&judge("1..1\ngarbage\nok 1\n"));
+        let doc = judge("1..1\ngarbage\nok 1\nmore garbage\n");
+        assert_passes(&doc);
+        assert_eq!(
+            doc.verdict.warnings[0].message,
+            "2 lines were not TAP and ignored"
+        );
         let doc = judge("1..1\npragma +strict\ngarbage\nok 1\n");
         assert_error(&doc, 3, "not TAP, and 'pragma +strict' is on: garbage");
         assert_passes(&judge(
