@@ -296,7 +296,10 @@ impl Yaml {
             match v {
                 Yaml::Str(s) if s.contains('\n') => {
                     let first = s.lines().next().unwrap_or("");
+                    // `|` only: Perl's YAMLish (prove) cannot read `|-`, so
+                    // the text must end with exactly one line break.
                     if s.contains('\r')
+                        || !s.ends_with('\n')
                         || s.ends_with("\n\n")
                         || first.starts_with([' ', '\t'])
                         || first.is_empty()
