@@ -617,6 +617,58 @@ mod tests {
         assert_eq!(Yaml::parse(&body), Ok(numbers));
     }
 
+    /// Random YAML-ish text: errors are fine, panics are not.
+    #[test]
+    fn parse_never_panics_on_random_text() {
+        let pieces = [
+            "a",
+            ": ",
+            "- ",
+            "\n",
+            "  ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "\"",
+            "'",
+            "|",
+            ">",
+            "&x ",
+            "*x",
+            "!!str ",
+            "? ",
+            "---",
+            "...",
+            "#",
+            "\t",
+            "%YAML 1.2",
+            "\\",
+            "~",
+            "1",
+            ".5",
+            "\u{e9}",
+            "\r",
+            "!",
+            "@",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let _ = Yaml::parse(&text);
+        }
+    }
+
     #[test]
     fn builders() {
         let mut y = Yaml::map([("a", Yaml::from(1i64))]);

@@ -4,6 +4,8 @@
 //! points are written out (JSON) or summarised (text) and dropped at once,
 //! so memory stays flat for streams of any size. Only the subtest in
 //! progress is held in memory, because its closing point carries its tree.
+//! The text summary lists failed points only, so it keeps (and parses the
+//! YAML of) those alone; JSON parses and writes everything.
 //!
 //! Exit status: 0 the stream passes, 1 it fails, 2 the input cannot be read
 //! (or the output cannot be written).

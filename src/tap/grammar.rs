@@ -9,7 +9,9 @@
 //!
 //! Choices where TAP 14 leaves room (see also `verdict.rs`):
 //! - A `#` starts a directive only when it is unescaped and preceded by
-//!   whitespace, so `page.html#skip` stays part of a description.
+//!   whitespace (or by an escaped backslash: TAP 14's own examples read
+//!   `hello \\# todo` as a TODO), so `page.html#skip` stays part of a
+//!   description.
 //! - `#skip`/`#TODO` with no space after the `#` is accepted as a directive,
 //!   with a warning (TAP 14: "may accept, should warn").
 //! - The first unescaped, whitespace-surrounded `#` is the delimiter; if the

@@ -6,9 +6,11 @@
 //! - Lines end at `\n`, `\r\n` or a bare `\r` (TAP 14 asks harnesses to
 //!   normalise all three). Invalid UTF-8 is replaced with U+FFFD; it is
 //!   never an error by itself.
-//! - A line that is complete inside one chunk is parsed in place; only a
-//!   line split across chunks is copied, into one buffer that is reused and
-//!   shrunk back once a long line has gone. A line keeps at most
+//! - A line that is complete inside one chunk is parsed in place (the
+//!   chunk's UTF-8 is checked once, not line by line); only a line split
+//!   across chunks is copied, into one buffer that is reused and shrunk back
+//!   once a long line has gone. Per test point, the only allocations are the
+//!   event's own strings (description, reason). A line keeps at most
 //!   [`MAX_LINE`] bytes: the rest is dropped with a warning (an error if the
 //!   line was a TAP line, whose directive may have been cut off), so a
 //!   stream without newlines cannot exhaust memory.
@@ -18,6 +20,8 @@
 //!   its lines keep their blank lines and relative indentation, and at most
 //!   [`MAX_YAML`] bytes of it are kept. A block that ends without `...`
 //!   (a less-indented line, or the end of the stream) is an error event.
+//!   YAML is the costliest part of TAP to parse, so a consumer that needs
+//!   only some blocks can have them unparsed ([`Parser::lazy_yaml`]).
 //! - Lines nested deeper than [`MAX_DEPTH`] subtest levels are errors and
 //!   otherwise ignored: every consumer of the document tree (drop,
 //!   serialisation, reports) walks it recursively, and this bound keeps that
@@ -222,11 +226,13 @@ impl Parser {
                 }
                 return;
             }
-            if content.trim().is_empty() || indent >= block.indent {
-                let body = if content.trim().is_empty() {
+            // TAP 14: blank lines are `[ \t]*`, and kept inside YAML.
+            if blank || indent >= block.indent {
+                // `block.indent` spaces precede: a char boundary.
+                let body = if blank {
                     ""
                 } else {
-                    &text[block.indent..]
+                    text.get(block.indent..).unwrap_or("")
                 };
                 if block.text.len() + body.len() + 1 > MAX_YAML {
                     block.too_large = true;
