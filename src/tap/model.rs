@@ -269,6 +269,18 @@ pub struct Document {
     pub verdict: Verdict,
 }
 
+impl Document {
+    /// Did the stream contain any TAP at all (a version line, a plan, a
+    /// test point or a bail-out)? A script that printed none is judged by
+    /// its exit status instead.
+    pub fn saw_tap(&self) -> bool {
+        self.version.is_some()
+            || self.plan.is_some()
+            || self.verdict.count > 0
+            || self.verdict.bailout.is_some()
+    }
+}
+
 /// The counts and verdict of one TAP document.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Verdict {

@@ -333,7 +333,8 @@ impl Tap {
     }
 
     /// Prints the plan now, if none was printed: for scripts that do not
-    /// know their count in advance.
+    /// know their count in advance. With no test point at all it prints a
+    /// skip-all plan, `1..0 # SKIP no test points were run`.
     pub fn done_testing(&mut self) {
         if self.bailed_out {
             return;
@@ -344,7 +345,14 @@ impl Tap {
         }
         frame.plan_printed = true;
         let n = frame.planned.unwrap_or(frame.current);
-        self.line(&format!("1..{n}"));
+        if n == 0 {
+            // `1..0` is a skip-all plan: say why rather than pass silently.
+            const REASON: &str = "no test points were run";
+            frame.skip_all = Some(REASON.to_string());
+            self.line(&format!("1..0 # SKIP {REASON}"));
+        } else {
+            self.line(&format!("1..{n}"));
+        }
     }
 
     /// Ends the stream with the script's outcome and returns the exit code
@@ -581,6 +589,21 @@ mod tests {
     }
 
     #[test]
+    fn is_accepts_the_comparisons_scripts_write() {
+        let (out, code) = run(|t| {
+            let n: u32 = 5;
+            t.is(n, 5, "integer against a literal");
+            t.is(String::from("a"), "a", "String against &str");
+            t.is("a", String::from("a"), "&str against String");
+            t.is(None::<u8>, None, "Option against None");
+            t.is(vec![1, 2], vec![1, 2], "vectors");
+            t.isnt(Some(1i64), None, "Some is not None");
+            Ok(())
+        });
+        assert_eq!(code, 0, "{out}");
+    }
+
+    #[test]
     fn a_failing_assertion_prints_got_expected_and_where() {
         let (out, code) = run(|t| {
             t.is(3, 4, "three is four");
@@ -803,6 +826,21 @@ mod tests {
         assert_eq!(group.name.as_deref(), Some("group # one"));
         let deeper = group.tests[1].subtest.as_ref().expect("deeper");
         assert_eq!(deeper.tests[0].outcome, PointOutcome::Fail);
+    }
+
+    #[test]
+    fn nothing_asserted_is_a_skip_with_a_reason() {
+        let (out, code) = run(|t| {
+            t.subtest("empty", |_| Ok(()));
+            Ok(())
+        });
+        assert_eq!(
+            out,
+            "TAP version 13\n# Subtest: empty\n    1..0 # SKIP no test points were run\nok 1 - empty # SKIP no test points were run\n1..1\n"
+        );
+        assert_eq!(code, 0);
+        let (out, _) = run(|_| Ok(()));
+        assert_eq!(out, "TAP version 13\n1..0 # SKIP no test points were run\n");
     }
 
     #[test]

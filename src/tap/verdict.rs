@@ -845,6 +845,16 @@ mod tests {
     }
 
     #[test]
+    fn saw_tap_tells_tap_from_other_output() {
+        assert!(!judge("").saw_tap());
+        assert!(!judge("hello\n# just a comment\n").saw_tap());
+        assert!(judge("ok\n").saw_tap());
+        assert!(judge("1..0\n").saw_tap());
+        assert!(judge("Bail out! x\n").saw_tap());
+        assert!(judge("TAP version 14\n").saw_tap());
+    }
+
+    #[test]
     fn no_plan_fails() {
         let doc = judge("ok 1\nok 2\n");
         assert_error(&doc, 0, "no plan");
