@@ -270,7 +270,8 @@ impl Parser {
                     depth,
                     indent,
                     start: line,
-                    text: String::new(),
+                    // Most diagnostics are a few short lines.
+                    text: String::with_capacity(256),
                     too_large: false,
                 });
                 self.yaml_may_follow = None;
