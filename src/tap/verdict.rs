@@ -50,7 +50,8 @@
 //! - **Plans not starting at 1** (`5..8`): accepted; IDs outside the range
 //!   fail, as TAP 14 then requires.
 //! - **`#skip` without a space**: accepted as a directive, with a warning;
-//!   a `#` not preceded by whitespace is never a delimiter (see `grammar.rs`).
+//!   a `#` not preceded by whitespace (or an escaped backslash) is never a
+//!   delimiter (see `grammar.rs`).
 //! - **Passing TODO**: reported as `todo_passed`, not a failure.
 //! - **A failed subtest under a passing closing point**: the point counts
 //!   as failed, with an error saying why. The closing point's own status
@@ -72,6 +73,10 @@
 //! - **A bare subtest** (no header) is closed by the next point at the
 //!   parent level; the subtest document takes that point's description as
 //!   its name.
+//! - **An empty named subtest** (`# Subtest: s` directly followed by
+//!   `ok 1 - s`) is a subtest without a plan, so it fails: TAP 14 wants at
+//!   least `1..0` in it. A header followed by an unrelated point is just a
+//!   comment.
 
 use crate::tap::ids::IdSet;
 use crate::tap::model::{
