@@ -2,4 +2,6 @@
 //! producer for built-in scripts.
 
 pub mod model;
+pub mod parser;
 pub mod producer;
+pub mod verdict;

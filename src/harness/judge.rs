@@ -1,0 +1,440 @@
+//! From a script's output and exit to its [`ScriptResult`].
+//!
+//! The TAP rules themselves (plan, numbering, TODO, subtests) live in
+//! `tap::verdict`; this module adds what only the harness knows: how the
+//! process ended (exit status, signal, timeout, interruption), whether any
+//! TAP was printed at all, and what the fixture found afterwards. The
+//! decision is the table in [`decide`], first matching row wins:
+//!
+//! | evidence                                   | status    |
+//! |--------------------------------------------|-----------|
+//! | tck was interrupted while it ran           | error     |
+//! | its timeout expired                        | timeout   |
+//! | `Bail out!`                                | bailout   |
+//! | killed by a signal                         | crash     |
+//! | no TAP at all, exit 0                      | pass      |
+//! | no TAP at all, exit ≠ 0                    | error     |
+//! | skip-all plan, exit 0                      | skip      |
+//! | a test point failed                        | fail      |
+//! | invalid TAP (no plan, bad count, …)        | error     |
+//! | TAP passes, exit ≠ 0                       | fail      |
+//! | TAP passes, exit 0                         | pass      |
+//!
+//! "No TAP at all" means no version line, plan, test point or bail-out: a
+//! script that only logs text (or prints nothing) is judged by its exit
+//! status, as DESIGN.md §4 says for external scripts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::discover::Script;
+use super::process::{Ended, ProcessOutcome};
+use super::spool::Spool;
+use crate::report::model::{
+    area_of, identity_of, Counts, Exit, Leak, ScriptResult, ScriptStatus, SkipKind, Subtest,
+    TestResult,
+};
+use crate::tap::model::{Document, Event, PointOutcome, TestPoint};
+use crate::tap::parser::Parser;
+use crate::tap::verdict::Judge;
+
+/// Parses one script's stdout as it arrives, and keeps a raw copy when
+/// asked to.
+pub struct TapStream {
+    parser: Parser,
+    judge: Judge,
+    saw_tap: bool,
+    raw: Option<(Spool, PathBuf)>,
+}
+
+/// What a finished stream amounts to.
+pub struct StreamEnd {
+    pub document: Document,
+    /// At least one version line, plan, test point or bail-out was seen.
+    pub saw_tap: bool,
+    pub raw: Option<Spool>,
+}
+
+impl TapStream {
+    /// `keep_raw`: where to spill a large raw copy, or `None` to keep none.
+    pub fn new(keep_raw: Option<PathBuf>) -> Self {
+        TapStream {
+            parser: Parser::new(),
+            judge: Judge::new(true),
+            saw_tap: false,
+            raw: keep_raw.map(|dir| (Spool::new(), dir)),
+        }
+    }
+
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if let Some((spool, dir)) = self.raw.as_mut() {
+            spool.push(bytes, dir);
+        }
+        let judge = &mut self.judge;
+        let saw_tap = &mut self.saw_tap;
+        self.parser.feed(bytes, &mut |ev| {
+            *saw_tap |= is_tap(&ev);
+            judge.event(ev);
+        });
+    }
+
+    /// The reason of a `Bail out!` seen so far.
+    pub fn bailout(&self) -> Option<&str> {
+        self.judge.bailout()
+    }
+
+    pub fn finish(mut self) -> StreamEnd {
+        let judge = &mut self.judge;
+        let saw_tap = &mut self.saw_tap;
+        self.parser.finish(&mut |ev| {
+            *saw_tap |= is_tap(&ev);
+            judge.event(ev);
+        });
+        StreamEnd {
+            document: self.judge.finish(),
+            saw_tap: self.saw_tap,
+            raw: self.raw.map(|(s, _)| s),
+        }
+    }
+}
+
+fn is_tap(ev: &Event) -> bool {
+    matches!(
+        ev,
+        Event::Version { .. } | Event::Plan { .. } | Event::Point { .. } | Event::BailOut { .. }
+    )
+}
+
+/// The status and the reason (for people) of a script that ran.
+pub fn decide(
+    doc: &Document,
+    saw_tap: bool,
+    process: &ProcessOutcome,
+    timeout: Duration,
+) -> (ScriptStatus, String) {
+    let v = &doc.verdict;
+    let code = match process.exit {
+        Exit::Code { code } => Some(code),
+        _ => None,
+    };
+    match process.ended {
+        Ended::Interrupted => {
+            return (
+                ScriptStatus::Error,
+                "interrupted: tck was stopped while the script ran".into(),
+            )
+        }
+        Ended::Timeout => {
+            let mut why = format!("timed out after {}", seconds(timeout));
+            if process.killed_after_grace {
+                why.push_str("; ignored SIGTERM and was killed with SIGKILL");
+            }
+            return (ScriptStatus::Timeout, why);
+        }
+        Ended::Normally => {}
+    }
+    if let Some(reason) = &v.bailout {
+        let why = if reason.is_empty() {
+            "Bail out! (no reason given)".to_string()
+        } else {
+            format!("Bail out! {reason}")
+        };
+        return (ScriptStatus::Bailout, why);
+    }
+    if let Exit::Signal { name, .. } = &process.exit {
+        let mut why = format!("killed by {name}");
+        if saw_tap {
+            why.push_str(&format!(" after {} test points", v.count));
+        }
+        return (ScriptStatus::Crash, why);
+    }
+    let code = code.unwrap_or(0);
+    if !saw_tap {
+        return if code == 0 {
+            (
+                ScriptStatus::Pass,
+                "no TAP output: judged by its exit status (0)".into(),
+            )
+        } else {
+            (
+                ScriptStatus::Error,
+                format!("no TAP output, and exit status {code}"),
+            )
+        };
+    }
+    let skip_all = doc.plan.as_ref().filter(|p| p.is_skip_all());
+    if let Some(plan) = skip_all {
+        if v.failed == 0 && v.errors.is_empty() {
+            if code != 0 {
+                return (
+                    ScriptStatus::Fail,
+                    format!("skip-all plan, but exit status {code}"),
+                );
+            }
+            let reason = plan.skip_reason.clone().unwrap_or_default();
+            let reason = if reason.is_empty() {
+                "skipped (no reason given)".to_string()
+            } else {
+                reason
+            };
+            return (ScriptStatus::Skip, reason);
+        }
+    }
+    let exit_note = if code != 0 {
+        format!("; exit status {code}")
+    } else {
+        String::new()
+    };
+    if v.failed > 0 {
+        let mut why = format!("{} of {} test points failed", v.failed, v.count);
+        if let Some(e) = v.errors.first() {
+            why.push_str(&format!("; {}", e.message));
+        }
+        why.push_str(&exit_note);
+        return (ScriptStatus::Fail, why);
+    }
+    if let Some(first) = v.errors.first() {
+        let mut why = format!("invalid TAP: {}", first.message);
+        if first.line > 0 {
+            why = format!("invalid TAP at line {}: {}", first.line, first.message);
+        }
+        if v.errors.len() > 1 {
+            why.push_str(&format!(" (and {} more)", v.errors.len() - 1));
+        }
+        why.push_str(&exit_note);
+        return (ScriptStatus::Error, why);
+    }
+    if code != 0 {
+        return (
+            ScriptStatus::Fail,
+            format!("all test points passed, but the script exited with status {code}"),
+        );
+    }
+    if !v.ok {
+        return (ScriptStatus::Fail, "the TAP stream does not pass".into());
+    }
+    (ScriptStatus::Pass, String::new())
+}
+
+/// A whole number of seconds when it is one ("300s"), else milliseconds.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// The result of a script that ran.
+pub fn result_of(
+    script: &Script,
+    end: &StreamEnd,
+    process: &ProcessOutcome,
+    timeout: Duration,
+) -> ScriptResult {
+    let (status, reason) = decide(&end.document, end.saw_tap, process, timeout);
+    let mut r = ScriptResult::without_output(&script.id, &script.title, status, &reason);
+    r.area = area_of(&script.id).to_string();
+    r.requirements = script.meta.requires.iter().map(|q| q.describe()).collect();
+    r.skip_kind = (status == ScriptStatus::Skip).then(|| SkipKind::classify(&reason));
+    r.exit = process.exit.clone();
+    r.duration = process.duration.as_secs_f64();
+    r.plan = end.document.plan.clone();
+    r.tests = tests_of(&end.document.tests);
+    r.counts = counts_of(&r.tests);
+    // A script with no TAP at all is judged by its exit status: the TAP
+    // rules it did not follow ("no plan") are not its errors.
+    if end.saw_tap {
+        r.parse_errors = end.document.verdict.errors.clone();
+    }
+    r.stderr_tail = String::from_utf8_lossy(&process.stderr_tail).into_owned();
+    if process.pipes_held_open {
+        r.leaked.push(Leak {
+            kind: "process".into(),
+            name: format!(
+                "group {}: held stdout/stderr open after the script exited; killed",
+                process.pid
+            ),
+        });
+    }
+    r
+}
+
+/// Top-level counts, by outcome.
+pub fn counts_of(tests: &[TestResult]) -> Counts {
+    let mut c = Counts::default();
+    for t in tests {
+        c.total += 1;
+        match t.outcome {
+            PointOutcome::Pass => c.pass += 1,
+            PointOutcome::Fail => c.fail += 1,
+            PointOutcome::Skip => c.skip += 1,
+            PointOutcome::Todo => c.todo += 1,
+            PointOutcome::TodoPassed => c.todo_passed += 1,
+        }
+    }
+    c
+}
+
+/// The judged TAP tree in the report's shape, with stable identities.
+pub fn tests_of(points: &[TestPoint]) -> Vec<TestResult> {
+    points
+        .iter()
+        .map(|p| TestResult {
+            number: p.number,
+            description: p.description.clone(),
+            outcome: p.outcome,
+            directive: p.directive,
+            reason: p.reason.clone(),
+            yaml: p.yaml.clone(),
+            identity: identity_of(p.number, &p.description, p.yaml.as_ref()),
+            subtest: p.subtest.as_ref().map(|d| Subtest {
+                name: d.name.clone(),
+                plan: d.plan.clone(),
+                tests: tests_of(&d.tests),
+            }),
+            mask: None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(tap: &str) -> (Document, bool) {
+        let mut s = TapStream::new(None);
+        s.feed(tap.as_bytes());
+        let end = s.finish();
+        (end.document, end.saw_tap)
+    }
+
+    fn outcome(exit: Exit, ended: Ended) -> ProcessOutcome {
+        ProcessOutcome {
+            pid: 1,
+            exit,
+            ended,
+            killed_after_grace: false,
+            pipes_held_open: false,
+            duration: Duration::from_millis(10),
+            stderr_tail: Vec::new(),
+        }
+    }
+
+    fn status(tap: &str, exit: Exit, ended: Ended) -> (ScriptStatus, String) {
+        let (d, saw) = doc(tap);
+        decide(&d, saw, &outcome(exit, ended), Duration::from_secs(300))
+    }
+
+    const OK: Exit = Exit::Code { code: 0 };
+
+    #[test]
+    fn each_row_of_the_table() {
+        let seg = Exit::Signal {
+            signal: libc::SIGSEGV,
+            name: "SIGSEGV".into(),
+        };
+        let cases: Vec<(&str, Exit, Ended, ScriptStatus, &str)> = vec![
+            (
+                "1..1\nok 1\n",
+                OK,
+                Ended::Interrupted,
+                ScriptStatus::Error,
+                "interrupted",
+            ),
+            (
+                "1..1\n",
+                Exit::Signal {
+                    signal: 15,
+                    name: "SIGTERM".into(),
+                },
+                Ended::Timeout,
+                ScriptStatus::Timeout,
+                "timed out after 300s",
+            ),
+            (
+                "1..2\nok 1\nBail out! no daemon\n",
+                Exit::Code { code: 255 },
+                Ended::Normally,
+                ScriptStatus::Bailout,
+                "Bail out! no daemon",
+            ),
+            (
+                "1..2\nok 1\nok 2\n",
+                seg.clone(),
+                Ended::Normally,
+                ScriptStatus::Crash,
+                "killed by SIGSEGV after 2 test points",
+            ),
+            (
+                "just a log line\n",
+                OK,
+                Ended::Normally,
+                ScriptStatus::Pass,
+                "no TAP output",
+            ),
+            (
+                "",
+                Exit::Code { code: 4 },
+                Ended::Normally,
+                ScriptStatus::Error,
+                "no TAP output, and exit status 4",
+            ),
+            (
+                "1..0 # SKIP needs a NIC\n",
+                OK,
+                Ended::Normally,
+                ScriptStatus::Skip,
+                "needs a NIC",
+            ),
+            (
+                "1..0 # SKIP needs a NIC\n",
+                Exit::Code { code: 1 },
+                Ended::Normally,
+                ScriptStatus::Fail,
+                "exit status 1",
+            ),
+            (
+                "1..2\nok 1\nnot ok 2\n",
+                Exit::Code { code: 1 },
+                Ended::Normally,
+                ScriptStatus::Fail,
+                "1 of 2 test points failed; exit status 1",
+            ),
+            (
+                "ok 1\nok 2\n",
+                OK,
+                Ended::Normally,
+                ScriptStatus::Error,
+                "invalid TAP",
+            ),
+            (
+                "1..2\nok 1\nok 2\n",
+                Exit::Code { code: 3 },
+                Ended::Normally,
+                ScriptStatus::Fail,
+                "exited with status 3",
+            ),
+            (
+                "1..2\nok 1\nok 2\n",
+                OK,
+                Ended::Normally,
+                ScriptStatus::Pass,
+                "",
+            ),
+        ];
+        for (tap, exit, ended, want, reason) in cases {
+            let (got, why) = status(tap, exit, ended);
+            assert_eq!(got, want, "{tap:?}: {why}");
+            assert!(why.contains(reason), "{tap:?}: {why:?} lacks {reason:?}");
+        }
+    }
+
+    #[test]
+    fn counts_follow_outcomes() {
+        let (d, _) = doc("1..4\nok 1\nnot ok 2\nok 3 # SKIP x\nnot ok 4 # TODO y\n");
+        let tests = tests_of(&d.tests);
+        let c = counts_of(&tests);
+        assert_eq!((c.total, c.pass, c.fail, c.skip, c.todo), (4, 1, 1, 1, 1));
+    }
+}
