@@ -138,6 +138,11 @@ fn mixed_directory_fails_and_shows_the_failure_with_its_diagnostics() {
     let failures = &r.stdout[r.stdout.find("Failures:").expect("a failures section")..];
     assert!(failures.contains("FAIL 020-fail.sh: 1 of 2 test points failed; exit status 1"));
     assert!(failures.contains("not ok 2 - lookup after destroy raises NO_DOMAIN"));
+    // The YAML diagnostics, parsed and shown under the point.
+    assert!(
+        failures.contains("        got: found\n        expected: NO_DOMAIN\n"),
+        "{failures}"
+    );
     assert!(
         failures.contains("libvirt said something odd"),
         "{failures}"

@@ -34,7 +34,7 @@ use crate::report::model::{
     area_of, identity_of, Counts, Exit, Leak, ScriptResult, ScriptStatus, SkipKind, Subtest,
     TestResult,
 };
-use crate::tap::model::{Document, Event, PointOutcome, TestPoint};
+use crate::tap::model::{Document, Event, PointOutcome, TapError, TestPoint};
 use crate::tap::parser::Parser;
 use crate::tap::verdict::Judge;
 
@@ -240,12 +240,22 @@ pub fn result_of(
     r.exit = process.exit.clone();
     r.duration = process.duration.as_secs_f64();
     r.plan = end.document.plan.clone();
-    r.tests = tests_of(&end.document.tests);
+    let mut truncated = false;
+    r.tests = tests_of(&end.document.tests, 0, &mut truncated);
     r.counts = counts_of(&r.tests);
     // A script with no TAP at all is judged by its exit status: the TAP
     // rules it did not follow ("no plan") are not its errors.
     if end.saw_tap {
         r.parse_errors = end.document.verdict.errors.clone();
+    }
+    if truncated {
+        r.parse_errors.push(TapError {
+            line: 0,
+            message: format!(
+                "subtests nested deeper than {MAX_KEPT_DEPTH} levels are counted in their \
+                 parents' verdicts but not kept in the report"
+            ),
+        });
     }
     r.stderr_tail = String::from_utf8_lossy(&process.stderr_tail).into_owned();
     if process.pipes_held_open {
@@ -276,8 +286,20 @@ pub fn counts_of(tests: &[TestResult]) -> Counts {
     c
 }
 
+/// Subtest levels kept in a [`ScriptResult`]. Deeper levels (pathological
+/// streams) are dropped so that every consumer of the report (clone,
+/// serialisers, compare) can recurse over the tree without running out of
+/// stack; their points still count in the verdicts of their parents.
+pub const MAX_KEPT_DEPTH: usize = 64;
+
 /// The judged TAP tree in the report's shape, with stable identities.
-pub fn tests_of(points: &[TestPoint]) -> Vec<TestResult> {
+/// `depth` is the subtest level of `points`; `truncated` is set when
+/// levels beyond [`MAX_KEPT_DEPTH`] were dropped.
+pub fn tests_of(points: &[TestPoint], depth: usize, truncated: &mut bool) -> Vec<TestResult> {
+    if depth >= MAX_KEPT_DEPTH {
+        *truncated |= !points.is_empty();
+        return Vec::new();
+    }
     points
         .iter()
         .map(|p| TestResult {
@@ -291,7 +313,7 @@ pub fn tests_of(points: &[TestPoint]) -> Vec<TestResult> {
             subtest: p.subtest.as_ref().map(|d| Subtest {
                 name: d.name.clone(),
                 plan: d.plan.clone(),
-                tests: tests_of(&d.tests),
+                tests: tests_of(&d.tests, depth + 1, truncated),
             }),
             mask: None,
         })
@@ -431,9 +453,62 @@ mod tests {
     }
 
     #[test]
+    fn deep_subtests_are_cut_at_the_kept_depth_with_a_note() {
+        let levels = MAX_KEPT_DEPTH + 6;
+        let mut tap = String::from("1..1\n");
+        for d in 1..=levels {
+            tap.push_str(&format!(
+                "{}# Subtest: s{d}\n{}1..1\n",
+                "    ".repeat(d),
+                "    ".repeat(d)
+            ));
+        }
+        tap.push_str(&format!("{}ok 1 - leaf\n", "    ".repeat(levels)));
+        for d in (1..=levels).rev() {
+            tap.push_str(&format!("{}ok 1 - s{d}\n", "    ".repeat(d - 1)));
+        }
+        let mut s = TapStream::new(None);
+        s.feed(tap.as_bytes());
+        let end = s.finish();
+        let script = Script::builtin(&NOOP);
+        let r = result_of(
+            &script,
+            &end,
+            &outcome(OK, Ended::Normally),
+            Duration::from_secs(1),
+        );
+        assert_eq!(r.status, ScriptStatus::Pass, "{}", r.reason);
+        let mut depth = 0;
+        let mut tests = &r.tests;
+        while let Some(sub) = tests.first().and_then(|t| t.subtest.as_ref()) {
+            depth += 1;
+            tests = &sub.tests;
+        }
+        assert_eq!(depth, MAX_KEPT_DEPTH);
+        assert!(r
+            .parse_errors
+            .iter()
+            .any(|e| e.message.contains("not kept")));
+    }
+
+    fn noop(
+        _: &mut crate::tap::producer::Tap,
+        _: &crate::virt::context::Context,
+    ) -> crate::script::Outcome {
+        Ok(())
+    }
+
+    static NOOP: crate::script::ScriptDef = crate::script::ScriptDef {
+        id: "x/010-noop",
+        title: "",
+        meta: crate::script::Meta::DEFAULT,
+        run: noop,
+    };
+
+    #[test]
     fn counts_follow_outcomes() {
         let (d, _) = doc("1..4\nok 1\nnot ok 2\nok 3 # SKIP x\nnot ok 4 # TODO y\n");
-        let tests = tests_of(&d.tests);
+        let tests = tests_of(&d.tests, 0, &mut false);
         let c = counts_of(&tests);
         assert_eq!((c.total, c.pass, c.fail, c.skip, c.todo), (4, 1, 1, 1, 1));
     }

@@ -24,6 +24,10 @@ use crate::report::model::{
     Environment, Leak, NotRun, Report, ScriptResult, ScriptStatus, SCHEMA_VERSION,
 };
 
+/// Stack of a worker thread: deep TAP subtest trees are walked recursively
+/// while judging. Only the pages used are ever committed.
+const WORKER_STACK: usize = 16 * 1024 * 1024;
+
 /// Receives the run as it happens. Every method has a default that does
 /// nothing; the console reporter and the report writers implement what
 /// they need.
@@ -197,12 +201,27 @@ pub fn run(
                     running += 1;
                     exclusive_running = script.meta.exclusive;
                     let tx = tx.clone();
-                    scope.spawn(move || {
-                        let (result, output) = run_one(script, settings, fixture, interrupt);
-                        // The receiver outlives every worker (it is dropped
-                        // after the scope), so this cannot fail in practice.
-                        let _ = tx.send((index, result, output));
-                    });
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("tck {}", script.id))
+                        .stack_size(WORKER_STACK)
+                        .spawn_scoped(scope, move || {
+                            let (result, output) = run_one(script, settings, fixture, interrupt);
+                            // The receiver lives until every worker has
+                            // ended (the scope), so this cannot fail.
+                            let _ = tx.send((index, result, output));
+                        });
+                    if let Err(e) = spawned {
+                        running -= 1;
+                        exclusive_running = false;
+                        let r = ScriptResult::without_output(
+                            &script.id,
+                            &script.title,
+                            ScriptStatus::Error,
+                            &format!("could not start a thread to run it: {e}"),
+                        );
+                        observer.script_finished(&r, &ScriptOutput::default());
+                        results[index] = Some(r);
+                    }
                     continue;
                 }
             }

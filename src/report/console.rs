@@ -361,8 +361,7 @@ impl<W: Write> Console<W> {
                 }
             ));
             if let Some(y) = &t.yaml {
-                let mut lines = Vec::new();
-                yaml_lines(y, 0, &mut lines);
+                let lines = yaml_lines(y);
                 for l in lines.iter().take(YAML_LINES_SHOWN) {
                     s.push_str(&format!("        {}\n", safe_line(l)));
                 }
@@ -380,7 +379,13 @@ impl<W: Write> Console<W> {
                 failed.len() - FAILED_POINTS_SHOWN
             ));
         }
-        for e in r.parse_errors.iter().take(3) {
+        // The reason already quotes the first error when it is about TAP.
+        let skip = usize::from(
+            r.parse_errors
+                .first()
+                .is_some_and(|e| r.reason.contains(&e.message)),
+        );
+        for e in r.parse_errors.iter().skip(skip).take(3) {
             if e.line > 0 {
                 s.push_str(&format!(
                     "    TAP line {}: {}\n",
@@ -515,59 +520,17 @@ fn collect_failed<'a>(
     }
 }
 
-/// A compact YAML rendering of diagnostics for the console.
-fn yaml_lines(y: &Yaml, indent: usize, out: &mut Vec<String>) {
-    let pad = " ".repeat(indent);
-    match y {
-        Yaml::Map(entries) => {
-            for (k, v) in entries {
-                match scalar(v) {
-                    Some(s) => push_scalar(out, &format!("{pad}{k}:"), &s, &pad),
-                    None => {
-                        out.push(format!("{pad}{k}:"));
-                        yaml_lines(v, indent + 2, out);
-                    }
-                }
-            }
-        }
-        Yaml::Seq(items) => {
-            for v in items {
-                match scalar(v) {
-                    Some(s) => push_scalar(out, &format!("{pad}-"), &s, &pad),
-                    None => {
-                        out.push(format!("{pad}-"));
-                        yaml_lines(v, indent + 2, out);
-                    }
-                }
-            }
-        }
-        other => {
-            if let Some(s) = scalar(other) {
-                out.push(format!("{pad}{s}"));
-            }
-        }
+/// The body of a diagnostics block (without `---` and `...`).
+fn yaml_lines(y: &Yaml) -> Vec<String> {
+    let block = y.to_block(0);
+    let mut lines: Vec<String> = block.lines().map(str::to_string).collect();
+    if lines.first().is_some_and(|l| l == "---") {
+        lines.remove(0);
     }
-}
-
-fn scalar(y: &Yaml) -> Option<String> {
-    match y {
-        Yaml::Null => Some("~".into()),
-        Yaml::Str(s) if s.is_empty() => Some("''".into()),
-        Yaml::Seq(v) if v.is_empty() => Some("[]".into()),
-        Yaml::Map(v) if v.is_empty() => Some("{}".into()),
-        other => other.as_scalar_string(),
+    if lines.last().is_some_and(|l| l == "...") {
+        lines.pop();
     }
-}
-
-fn push_scalar(out: &mut Vec<String>, head: &str, value: &str, pad: &str) {
-    if value.contains('\n') {
-        out.push(format!("{head} |"));
-        for l in value.lines() {
-            out.push(format!("{pad}  {l}"));
-        }
-    } else {
-        out.push(format!("{head} {value}"));
-    }
+    lines
 }
 
 /// Text from a script made safe for a terminal, on one line.
