@@ -226,6 +226,33 @@ fn list_shows_external_scripts_as_text_and_json() {
 }
 
 #[test]
+fn a_file_reached_twice_runs_once_but_two_files_with_one_id_are_refused() {
+    let r = tck(&[
+        "--no-fixture",
+        &fixture("pass"),
+        &fixture("pass/010-three.sh"),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("Summary: 1 script in"), "{}", r.stdout);
+    // bailout/ and bailout/ under another name would both give 010-ok.sh.
+    let dir = scratch();
+    let copy = dir.path().join("010-ok.sh");
+    std::fs::copy(fixtures().join("bailout/010-ok.sh"), &copy).expect("copy");
+    let r = tck(&[
+        "--no-fixture",
+        &fixture("bailout"),
+        &copy.display().to_string(),
+    ]);
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr
+            .contains("two scripts would share the id \"010-ok.sh\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn help_documents_the_exit_statuses() {
     for args in [&["--help"][..], &["run", "--help"][..]] {
         let r = tck(args);
@@ -426,6 +453,20 @@ fn usage_errors_exit_2_and_name_the_culprit() {
     let r = tck(&["--no-fixture", &empty.path().display().to_string()]);
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("no executable scripts"), "{}", r.stderr);
+
+    let r = tck(&[
+        "--no-fixture",
+        "--scratch-dir",
+        "/proc/no-such-dir",
+        &fixture("pass"),
+    ]);
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr
+            .contains("cannot create the scratch directory /proc/no-such-dir"),
+        "{}",
+        r.stderr
+    );
 
     let r = tck(&["run", "--jobs", "0", &fixture("pass")]);
     assert_eq!(r.code, Some(2), "clap rejects -j 0: {}", r.stderr);

@@ -35,6 +35,28 @@ pub fn time_of_day(t: SystemTime) -> String {
     )
 }
 
+/// `HH:MM:SS` in local time (UTC when the local zone is unknown), for
+/// console time stamps.
+pub fn local_time_of_day(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let Ok(secs_t) = libc::time_t::try_from(secs) else {
+        return time_of_day(t);
+    };
+    // SAFETY: localtime_r reads `secs_t` and fills `tm`, a plain C struct
+    // for which all-zero is a valid value; it touches nothing else.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs_t, &mut tm).is_null() {
+            return time_of_day(t);
+        }
+        tm
+    };
+    format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's algorithm, for non-negative day counts).
 fn civil_from_days(days: u64) -> (u64, u64, u64) {

@@ -179,7 +179,16 @@ pub fn discover(
         .filter(|(_, s)| **s)
         .map(|(d, _)| Script::builtin(d))
         .collect();
-    found.scripts.extend(external);
+    // The same file reached twice (`tck run dir dir/010-x.sh`) runs once.
+    let mut seen_paths = std::collections::HashSet::new();
+    for s in external {
+        let key = s
+            .path()
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+        if seen_paths.insert(key) {
+            found.scripts.push(s);
+        }
+    }
     let mut seen: BTreeMap<&str, &Script> = BTreeMap::new();
     for s in &found.scripts {
         if let Some(first) = seen.insert(&s.id, s) {
@@ -187,8 +196,6 @@ pub fn discover(
                 Some(p) => p.display().to_string(),
                 None => format!("built-in {}", s.id),
             };
-            // The same file given twice is not a conflict worth an error
-            // message of its own, but still a duplicate id in the report.
             return Err(DiscoverError::DuplicateId {
                 id: s.id.clone(),
                 first: show(first),

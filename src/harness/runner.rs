@@ -88,6 +88,11 @@ pub enum RunError {
         objects: Vec<Leak>,
     },
     Fixture(FixtureError),
+    /// The scratch directory cannot be created.
+    Scratch {
+        dir: PathBuf,
+        message: String,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -110,6 +115,12 @@ impl std::fmt::Display for RunError {
                 )
             }
             RunError::Fixture(e) => write!(f, "cannot prepare the environment: {e}"),
+            RunError::Scratch { dir, message } => write!(
+                f,
+                "cannot create the scratch directory {}: {message}; choose another with \
+                 --scratch-dir",
+                dir.display()
+            ),
         }
     }
 }
@@ -137,6 +148,10 @@ pub fn run(
         ..Environment::default()
     };
     fixture.describe(&mut environment);
+    std::fs::create_dir_all(&settings.scratch_dir).map_err(|e| RunError::Scratch {
+        dir: settings.scratch_dir.clone(),
+        message: e.to_string(),
+    })?;
 
     let leftovers = fixture.leftovers().map_err(RunError::Fixture)?;
     if !leftovers.is_empty() {

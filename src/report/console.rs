@@ -110,14 +110,15 @@ impl<W: Write> Console<W> {
         }
     }
 
-    fn status_word(&self, s: ScriptStatus) -> String {
+    /// The status in capitals, coloured, right-aligned to `width`.
+    fn status_word(&self, s: ScriptStatus, width: usize) -> String {
         let word = s.as_str().to_ascii_uppercase();
         let code = match s {
             ScriptStatus::Pass | ScriptStatus::Flaky => "32",
             ScriptStatus::Skip => "33",
             _ => "1;31",
         };
-        self.paint(&format!("{word:>7}"), code)
+        self.paint(&format!("{word:>width$}"), code)
     }
 
     fn emit(&mut self, text: &str) {
@@ -163,7 +164,10 @@ impl<W: Write> Console<W> {
     fn script_line(&self, r: &ScriptResult) -> String {
         let mut line = String::new();
         if self.opts.timer {
-            line.push_str(&format!("[{}] ", clock::time_of_day(SystemTime::now())));
+            line.push_str(&format!(
+                "[{}] ",
+                clock::local_time_of_day(SystemTime::now())
+            ));
         }
         let detail = if r.status == ScriptStatus::Pass && r.counts.total > 0 {
             counts_text(&r.counts)
@@ -172,7 +176,7 @@ impl<W: Write> Console<W> {
         };
         line.push_str(&format!(
             "{} [{:>7}] {}",
-            self.status_word(r.status),
+            self.status_word(r.status, 7),
             duration_text(r.duration),
             safe_line(&r.id)
         ));
@@ -343,7 +347,7 @@ impl<W: Write> Console<W> {
     fn failure_block(&self, r: &ScriptResult) -> String {
         let mut s = format!(
             "\n{} {}: {}\n",
-            self.status_word(r.status).trim_start(),
+            self.status_word(r.status, 0),
             safe_line(&r.id),
             safe_line(&r.reason)
         );
@@ -439,7 +443,6 @@ impl<W: Write> Observer for Console<W> {
 
     fn script_started(&mut self, script: &Script) {
         self.running.push(script.id.clone());
-        self.clear_progress();
         self.show_progress();
     }
 
