@@ -414,3 +414,216 @@ impl<T: Into<Yaml>> From<Vec<T>> for Yaml {
         Yaml::Seq(v.into_iter().map(Into::into).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Yaml {
+        Yaml::Str(v.to_string())
+    }
+
+    #[test]
+    fn parse_scalars_with_the_core_schema() {
+        let y = Yaml::parse("a: 1\nb: -2.5\nc: true\nd: ~\ne: '12'\nf: text here\ng: .inf\nh: null\ni: !!str 7\nj: 0x1F\n")
+            .expect("valid");
+        assert_eq!(
+            y,
+            Yaml::map([
+                ("a", Yaml::Int(1)),
+                ("b", Yaml::Float("-2.5".into())),
+                ("c", Yaml::Bool(true)),
+                ("d", Yaml::Null),
+                ("e", s("12")),
+                ("f", s("text here")),
+                ("g", Yaml::Float(".inf".into())),
+                ("h", Yaml::Null),
+                ("i", s("7")),
+                ("j", Yaml::Int(31)),
+            ])
+        );
+    }
+
+    #[test]
+    fn parse_nested_structures_in_order() {
+        let y = Yaml::parse("z: 1\nlist:\n  - x\n  - {k: v, n: [1, 2]}\na: {}\n").expect("valid");
+        assert_eq!(
+            y,
+            Yaml::map([
+                ("z", Yaml::Int(1)),
+                (
+                    "list",
+                    Yaml::Seq(vec![
+                        s("x"),
+                        Yaml::map([
+                            ("k", s("v")),
+                            ("n", Yaml::Seq(vec![Yaml::Int(1), Yaml::Int(2)]))
+                        ]),
+                    ])
+                ),
+                ("a", Yaml::Map(vec![])),
+            ])
+        );
+        assert_eq!(Yaml::parse("").expect("empty"), Yaml::Null);
+        assert_eq!(
+            Yaml::parse("# only a comment\n").expect("empty"),
+            Yaml::Null
+        );
+        assert_eq!(
+            Yaml::parse("1: one\ntrue: yes\n")
+                .expect("scalar keys")
+                .get("true"),
+            Some(&s("yes"))
+        );
+    }
+
+    #[test]
+    fn parse_keeps_blank_lines_in_block_scalars() {
+        let y =
+            Yaml::parse("msg: |\n  one\n\n  three\nfolded: >\n  a\n  b\n\n  c\n").expect("valid");
+        assert_eq!(y.get("msg"), Some(&s("one\n\nthree\n")));
+        assert_eq!(y.get("folded"), Some(&s("a b\nc\n")));
+    }
+
+    #[test]
+    fn parse_resolves_aliases_within_a_budget() {
+        let y = Yaml::parse("a: &x [1, 2]\nb: *x\n").expect("valid");
+        assert_eq!(y.get("b"), y.get("a"));
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
+        }
+        let err = Yaml::parse(&bomb).expect_err("billion laughs");
+        assert!(err.contains("more than 1000000 nodes"), "{err}");
+    }
+
+    #[test]
+    fn parse_rejects_what_is_not_one_plain_document() {
+        assert!(Yaml::parse("a: [1\n")
+            .expect_err("unclosed")
+            .contains("invalid YAML"));
+        assert!(Yaml::parse("a: 1\na: 2\n")
+            .expect_err("dup")
+            .contains("duplicate YAML key 'a'"));
+        assert!(Yaml::parse("a: 1\n---\nb: 2\n")
+            .expect_err("two docs")
+            .contains("more than one YAML document"));
+        assert!(Yaml::parse("? [a]\n: 1\n")
+            .expect_err("complex key")
+            .contains("not a scalar"));
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_PARSE_DEPTH + 1),
+            "]".repeat(MAX_PARSE_DEPTH + 1)
+        );
+        assert!(Yaml::parse(&deep)
+            .expect_err("deep")
+            .contains("nested deeper"));
+        assert!(Yaml::parse("x: *nowhere\n").is_err());
+    }
+
+    #[test]
+    fn to_block_writes_a_tap_diagnostic_block() {
+        let y = Yaml::map([
+            ("got", Yaml::Int(1)),
+            ("expected", s("2")),
+            ("list", Yaml::Seq(vec![s("a")])),
+        ]);
+        assert_eq!(
+            y.to_block(2),
+            "  ---\n  got: 1\n  expected: \"2\"\n  list:\n    - a\n  ...\n"
+        );
+        assert_eq!(Yaml::Null.to_block(6), "      ---\n      ~\n      ...\n");
+    }
+
+    #[test]
+    fn to_block_round_trips_awkward_values() {
+        let tricky = [
+            "",
+            " leading",
+            "trailing ",
+            "a: b",
+            "# not a comment",
+            "- dash",
+            "true",
+            "~",
+            "12",
+            "1.5",
+            "multi\nline",
+            "multi\nline\n",
+            "two trailing\n\n",
+            "\nstarts with newline",
+            "  indented\nfirst",
+            "...",
+            "line\n...\nend",
+            "tab\there",
+            "carriage\r\nreturn",
+            "quote \" and ' and \\",
+            "ünïcödé ✓",
+            "<domain type='kvm'>\n  <name>tck-x</name>\n</domain>\n",
+        ];
+        for text in tricky {
+            for value in [
+                Yaml::map([("v", s(text)), ("w", Yaml::Seq(vec![s(text)]))]),
+                s(text),
+            ] {
+                let block = value.to_block(4);
+                let lines: Vec<&str> = block.lines().collect();
+                assert_eq!(lines.first(), Some(&"    ---"), "{block}");
+                assert_eq!(lines.last(), Some(&"    ..."), "{block}");
+                assert!(
+                    lines[1..lines.len() - 1]
+                        .iter()
+                        .all(|l| l.starts_with("    ")),
+                    "{block}"
+                );
+                assert!(
+                    !lines[1..lines.len() - 1]
+                        .iter()
+                        .any(|l| l.trim_end() == "    ..."),
+                    "{block}"
+                );
+                let body: String = lines[1..lines.len() - 1]
+                    .iter()
+                    .map(|l| format!("{}\n", &l[4..]))
+                    .collect();
+                assert_eq!(
+                    Yaml::parse(&body).as_ref(),
+                    Ok(&value),
+                    "{text:?} via\n{block}"
+                );
+            }
+        }
+        let numbers = Yaml::map([
+            ("f", Yaml::Float("2.5".into())),
+            ("i", Yaml::Int(-3)),
+            ("b", Yaml::Bool(false)),
+            ("n", Yaml::Null),
+        ]);
+        let block = numbers.to_block(2);
+        let body: String = block
+            .lines()
+            .skip(1)
+            .filter(|l| l.trim() != "...")
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        assert_eq!(Yaml::parse(&body), Ok(numbers));
+    }
+
+    #[test]
+    fn builders() {
+        let mut y = Yaml::map([("a", Yaml::from(1i64))]);
+        y.insert("b", "two".into());
+        y.insert("a", Yaml::from(true));
+        assert_eq!(y, Yaml::map([("a", Yaml::Bool(true)), ("b", s("two"))]));
+        let mut scalar = Yaml::Null;
+        scalar.insert("k", Yaml::from(u64::MAX));
+        assert_eq!(scalar.get("k"), Some(&s("18446744073709551615")));
+        assert_eq!(Yaml::from(vec!["x", "y"]), Yaml::Seq(vec![s("x"), s("y")]));
+        assert_eq!(Yaml::from(None::<&str>), Yaml::Null);
+    }
+}

@@ -685,3 +685,590 @@ pub fn parse_bytes(bytes: &[u8], keep_tests: bool) -> Document {
     parser.finish(&mut |e| judge.event(e));
     judge.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tap::model::Directive;
+    use crate::yaml::Yaml;
+
+    fn judge(tap: &str) -> Document {
+        parse_bytes(tap.as_bytes(), true)
+    }
+
+    fn messages(doc: &Document) -> Vec<String> {
+        doc.verdict
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.line, e.message))
+            .collect()
+    }
+
+    fn assert_error(doc: &Document, line: u64, needle: &str) {
+        assert!(
+            doc.verdict
+                .errors
+                .iter()
+                .any(|e| e.line == line && e.message.contains(needle)),
+            "no error {needle:?} on line {line} in {:?}",
+            messages(doc)
+        );
+        assert!(!doc.verdict.ok);
+    }
+
+    fn assert_passes(doc: &Document) {
+        assert!(doc.verdict.ok, "expected a pass: {:?}", messages(doc));
+        assert!(doc.verdict.errors.is_empty());
+    }
+
+    #[test]
+    fn a_plain_stream_passes_with_counts() {
+        let doc = judge("TAP version 14\n1..4\nok 1 - a\nok 2 - b # SKIP no disk\nnot ok 3 - c # TODO later\nok 4 - d # TODO done\n");
+        assert_passes(&doc);
+        let v = &doc.verdict;
+        assert_eq!(
+            (
+                v.count,
+                v.passed,
+                v.failed,
+                v.skipped,
+                v.todo,
+                v.todo_passed
+            ),
+            (4, 1, 0, 1, 1, 1)
+        );
+        assert_eq!(doc.version, Some(14));
+        assert_eq!(doc.tests[2].outcome, PointOutcome::Todo);
+        assert_eq!(doc.tests[3].outcome, PointOutcome::TodoPassed);
+        assert_eq!(doc.tests[1].reason.as_deref(), Some("no disk"));
+    }
+
+    #[test]
+    fn no_plan_fails() {
+        let doc = judge("ok 1\nok 2\n");
+        assert_error(&doc, 0, "no plan");
+        assert_eq!(doc.verdict.passed, 2);
+    }
+
+    #[test]
+    fn empty_input_fails() {
+        let doc = judge("");
+        assert_error(&doc, 0, "no plan and no test points");
+        assert_eq!(doc.verdict.count, 0);
+    }
+
+    #[test]
+    fn a_failed_point_fails() {
+        let doc = judge("1..2\nok 1\nnot ok 2 - broken\n");
+        assert!(!doc.verdict.ok);
+        assert!(doc.verdict.errors.is_empty());
+        assert_eq!(doc.verdict.failed, 1);
+    }
+
+    #[test]
+    fn count_below_plan_fails_and_lists_missing_numbers() {
+        let doc = judge("TAP version 13\n1..6\nnot ok\nok\nnot ok\nok\nok\n");
+        assert_error(&doc, 2, "planned 6 test points but 5 ran; missing: 6");
+        assert_eq!(doc.verdict.missing, vec![6]);
+        assert_eq!(doc.verdict.failed, 2);
+        let numbers: Vec<u64> = doc.tests.iter().map(|t| t.number).collect();
+        assert_eq!(numbers, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn count_above_plan_fails() {
+        let doc = judge("1..2\nok 1\nok 2\nok 3\n");
+        assert_error(&doc, 4, "test number 3 is outside the plan 1..2");
+        assert_error(&doc, 1, "planned 2 test points but 3 ran");
+    }
+
+    #[test]
+    fn ids_may_come_in_any_order() {
+        assert_passes(&judge("TAP version 14\n1..3\nok 2\nok 3\nok 1\n"));
+        assert_passes(&judge("ok 3\nok 1\nok 2\n1..3\n"));
+    }
+
+    #[test]
+    fn id_outside_the_plan_fails_leading_plan() {
+        let doc = judge("TAP version 14\n1..3\nok 2\nok 4\nok 1\n");
+        assert_error(&doc, 4, "test number 4 is outside the plan 1..3");
+        assert_error(&doc, 2, "missing: 3");
+        assert_eq!(doc.verdict.missing, vec![3]);
+    }
+
+    #[test]
+    fn id_outside_the_plan_fails_trailing_plan() {
+        let doc = judge("ok 2\nok 4\nok 1\n1..3\n");
+        assert_error(&doc, 4, "test numbers outside the plan 1..3: 4");
+        assert_eq!(doc.verdict.missing, vec![3]);
+    }
+
+    #[test]
+    fn plans_not_starting_at_one_are_ranges() {
+        assert_passes(&judge("5..7\nok 5\nok 7\nok 6\n"));
+        let doc = judge("5..7\nok 5\nok 6\nok 4\n");
+        assert_error(&doc, 4, "test number 4 is outside the plan 5..7");
+        assert_eq!(doc.verdict.missing, vec![7]);
+        assert_error(&judge("3..1\n"), 1, "ends before it starts");
+    }
+
+    #[test]
+    fn duplicate_id_fails() {
+        let doc = judge("1..3\nok 1\nok 1\nok 3\n");
+        assert_error(&doc, 3, "test number 1 appears more than once");
+        assert_error(
+            &doc,
+            1,
+            "3 test points ran as planned, but not with the planned numbers; missing: 2",
+        );
+        // The duplicate is still a test point, not a non-TAP line.
+        assert_eq!(doc.verdict.count, 3);
+    }
+
+    #[test]
+    fn failing_todo_does_not_fail_and_passing_todo_is_reported() {
+        let doc = judge("1..2\nnot ok 1 # TODO not yet\nok 2 # todo fixed meanwhile\n");
+        assert_passes(&doc);
+        assert_eq!(
+            (
+                doc.verdict.todo,
+                doc.verdict.todo_passed,
+                doc.verdict.failed
+            ),
+            (1, 1, 0)
+        );
+    }
+
+    #[test]
+    fn failing_skip_does_not_fail() {
+        let doc = judge("1..1\nnot ok 1 # skip cannot run\n");
+        assert_passes(&doc);
+        assert_eq!(doc.verdict.skipped, 1);
+    }
+
+    #[test]
+    fn plan_in_the_middle_fails() {
+        let doc = judge("ok 1\n1..2\nok 2\n");
+        assert_error(&doc, 3, "test point after the plan on line 2");
+    }
+
+    #[test]
+    fn a_second_plan_fails() {
+        let doc = judge("1..2\nok 1\nok 2\n1..2\n");
+        assert_error(&doc, 4, "a second plan (the first is on line 1)");
+    }
+
+    #[test]
+    fn bail_out_fails_with_its_reason_and_ends_the_stream() {
+        let doc = judge("TAP version 14\n1..573\nnot ok 1 - database handle\nBail out! Couldn't connect to database.\nok 2\n");
+        assert!(!doc.verdict.ok);
+        assert_eq!(
+            doc.verdict.bailout.as_deref(),
+            Some("Couldn't connect to database.")
+        );
+        assert_eq!(doc.verdict.count, 1, "lines after the bail-out are ignored");
+        assert!(
+            doc.verdict.errors.is_empty(),
+            "no missing-test noise: {:?}",
+            messages(&doc)
+        );
+        let doc = judge("1..1\nok 1\nBail out!\n");
+        assert_eq!(doc.verdict.bailout.as_deref(), Some(""));
+        assert!(!doc.verdict.ok);
+    }
+
+    #[test]
+    fn bail_out_inside_a_subtest_bails_out_the_stream() {
+        let mut judge = Judge::new(false);
+        let mut parser = Parser::new();
+        parser.feed(
+            b"1..2\n# Subtest: s\n    1..1\n    Bail out! inner trouble\n",
+            &mut |e| judge.event(e),
+        );
+        assert_eq!(judge.bailout(), Some("inner trouble"));
+        parser.feed(b"ok 1 - s\nok 2\n", &mut |e| judge.event(e));
+        let doc = judge.finish();
+        assert_eq!(doc.verdict.bailout.as_deref(), Some("inner trouble"));
+        assert!(!doc.verdict.ok);
+        assert!(doc.verdict.errors.is_empty(), "{:?}", messages(&doc));
+    }
+
+    #[test]
+    fn strict_pragma_makes_non_tap_lines_errors() {
+        assert_passes(&judge("1..1\ngarbage\nok 1\n"));
+        let doc = judge("1..1\npragma +strict\ngarbage\nok 1\n");
+        assert_error(&doc, 3, "not TAP, and 'pragma +strict' is on: garbage");
+        assert_passes(&judge(
+            "1..1\npragma +strict\npragma -strict\ngarbage\nok 1\n",
+        ));
+        // Comments and blank lines are TAP.
+        assert_passes(&judge("pragma +strict\n1..1\n# fine\n\nok 1\n"));
+    }
+
+    #[test]
+    fn strict_pragma_in_a_subtest_stays_in_the_subtest() {
+        // TAP 14's example: the non-TAP line is in the parent, which is not strict.
+        let doc = judge("TAP version 14\npragma -strict\n# Subtest: child test\n    1..1\n    pragma +strict\n    ok 1\nok 1 - child test\n!!This is not valid TAP content!!\n1..1\n");
+        assert_passes(&doc);
+        let doc = judge("1..1\n# Subtest: c\n    1..1\n    pragma +strict\n    garbage inside\n    ok 1\nok 1 - c\n");
+        assert!(!doc.verdict.ok);
+        let child = doc.tests[0].subtest.as_ref().expect("subtest kept");
+        assert!(child.verdict.errors[0].message.contains("garbage inside"));
+    }
+
+    #[test]
+    fn unknown_pragmas_are_warnings() {
+        let doc = judge("pragma +bail\n1..1\nok 1\n");
+        assert_passes(&doc);
+        assert!(doc.verdict.warnings[0]
+            .message
+            .contains("unknown pragma 'bail'"));
+    }
+
+    #[test]
+    fn skip_all_plan() {
+        let doc = judge(
+            "TAP version 14\n1..0 # skip because English-to-French translator isn't installed\n",
+        );
+        assert_passes(&doc);
+        assert_eq!(
+            doc.plan.and_then(|p| p.skip_reason).as_deref(),
+            Some("because English-to-French translator isn't installed")
+        );
+        assert_error(
+            &judge("1..0 # nothing\nok 1\n"),
+            1,
+            "skip-all plan 1..0 on line 1, but 1 test point(s) ran",
+        );
+        assert_error(&judge("ok 1\n1..0\n"), 2, "skip-all plan");
+    }
+
+    #[test]
+    fn version_rules() {
+        assert_passes(&judge("1..1\nok 1\n"));
+        assert_passes(&judge("TAP version 13\n1..1\nok 1\n"));
+        assert_passes(&judge(
+            "some noise\n# comment\nTAP version 14\n1..1\nok 1\n",
+        ));
+        assert_error(
+            &judge("TAP version 12\n1..1\nok 1\n"),
+            1,
+            "TAP version 12 is not supported",
+        );
+        assert_error(
+            &judge("TAP version 15\n1..1\nok 1\n"),
+            1,
+            "TAP version 15 is not supported",
+        );
+        assert_error(
+            &judge("1..1\nTAP version 14\nok 1\n"),
+            2,
+            "must come before any other TAP line",
+        );
+        assert_error(
+            &judge("TAP version 14\nTAP version 14\n1..1\nok 1\n"),
+            2,
+            "a second TAP version line",
+        );
+    }
+
+    #[test]
+    fn directive_without_space_is_a_warning() {
+        let doc = judge("1..1\nok 1 - x #skip\n");
+        assert_passes(&doc);
+        assert_eq!(doc.verdict.skipped, 1);
+        assert_eq!(doc.verdict.warnings.len(), 1);
+        assert_eq!(doc.verdict.warnings[0].line, 2);
+    }
+
+    #[test]
+    fn yaml_attaches_to_its_point() {
+        let doc = judge("1..2\nnot ok 1 - a\n  ---\n  got: 1\n  expected: 2\n  ...\nok 2 - b\n");
+        assert_eq!(
+            doc.tests[0].yaml,
+            Some(Yaml::map([
+                ("got", Yaml::Int(1)),
+                ("expected", Yaml::Int(2))
+            ]))
+        );
+        assert_eq!(doc.tests[1].yaml, None);
+    }
+
+    #[test]
+    fn unterminated_yaml_block_fails() {
+        let doc = judge("1..1\nnot ok 1\n  ---\n  message: cut");
+        assert_error(&doc, 3, "unterminated YAML block");
+        assert_eq!(
+            doc.tests[0].yaml,
+            Some(Yaml::map([("message", Yaml::Str("cut".into()))]))
+        );
+    }
+
+    #[test]
+    fn tap14_subtest_examples() {
+        let doc = judge(concat!(
+            "TAP version 14\n1..2\n\n",
+            "# Subtest: foo.tap\n    1..2\n    ok 1\n    ok 2 - this passed\nok 1 - foo.tap\n\n",
+            "# Subtest: bar.tap\n    ok 1 - object should be a Bar\n    not ok 2 - object.isBar should return true\n",
+            "      ---\n      found: false\n      wanted: true\n      ...\n",
+            "    ok 3 - object can bar bears # TODO\n    1..3\nnot ok 2 - bar.tap\n  ---\n  fail: 1\n  todo: 1\n  ...\n",
+        ));
+        assert!(!doc.verdict.ok);
+        assert!(doc.verdict.errors.is_empty(), "{:?}", messages(&doc));
+        assert_eq!((doc.verdict.passed, doc.verdict.failed), (1, 1));
+        let foo = doc.tests[0].subtest.as_ref().expect("foo subtest");
+        assert_eq!(foo.name.as_deref(), Some("foo.tap"));
+        assert!(foo.verdict.ok);
+        assert_eq!(foo.verdict.count, 2);
+        let bar = doc.tests[1].subtest.as_ref().expect("bar subtest");
+        assert!(!bar.verdict.ok);
+        assert_eq!((bar.verdict.failed, bar.verdict.todo_passed), (1, 1));
+        assert_eq!(
+            bar.tests[1].yaml.as_ref().and_then(|y| y.get("wanted")),
+            Some(&Yaml::Bool(true))
+        );
+        assert_eq!(
+            doc.tests[1].yaml.as_ref().and_then(|y| y.get("fail")),
+            Some(&Yaml::Int(1))
+        );
+    }
+
+    #[test]
+    fn bare_and_nested_bare_subtests() {
+        let doc = judge("TAP version 14\n    ok 1 - subtest test point\n    1..1\nok 1 - subtest passing\n1..1\n");
+        assert_passes(&doc);
+        assert_eq!(
+            doc.tests[0]
+                .subtest
+                .as_ref()
+                .and_then(|s| s.name.as_deref()),
+            Some("subtest passing")
+        );
+        let doc = judge("TAP version 14\n        ok 1 - nested twice\n        1..1\n    ok 1 - nested parent\n    1..1\nok 1 - double nest passing\n1..1\n");
+        assert_passes(&doc);
+        let inner = doc.tests[0]
+            .subtest
+            .as_ref()
+            .and_then(|s| s.tests[0].subtest.as_ref())
+            .expect("two levels");
+        assert_eq!(inner.tests[0].description, "nested twice");
+    }
+
+    #[test]
+    fn commented_subtests_from_tap14() {
+        let doc = judge(concat!(
+            "TAP version 14\n\nok 1 - in the parent\n\n",
+            "# Subtest: nested\n    1..1\n    ok 1 - in the subtest\nok 2 - nested\n\n",
+            "# Subtest: empty\n    1..0\nok 3 - empty\n\n",
+            "# Subtest\n    ok 1 - name is optional\n    1..1\nok 4\n\n1..4\n",
+        ));
+        assert_passes(&doc);
+        assert_eq!(
+            doc.tests[2]
+                .subtest
+                .as_ref()
+                .and_then(|s| s.plan.clone())
+                .map(|p| p.end),
+            Some(0)
+        );
+        assert_eq!(
+            doc.tests[3].subtest.as_ref().map(|s| s.name.clone()),
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn test_more_style_header_at_the_child_indentation() {
+        let doc = judge("1..1\n    # Subtest: outer\n        # Subtest: inner\n        ok 1\n        1..1\n    ok 1 - inner\n    1..1\nok 1 - outer\n");
+        assert_passes(&doc);
+        let outer = doc.tests[0].subtest.as_ref().expect("outer");
+        assert_eq!(outer.name.as_deref(), Some("outer"));
+        assert_eq!(
+            outer.tests[0]
+                .subtest
+                .as_ref()
+                .and_then(|s| s.name.as_deref()),
+            Some("inner")
+        );
+        // A header at level 1 naming the subtest at level 2, under a bare level 1.
+        let doc = judge("1..1\n    # Subtest: inner\n        ok 1\n        1..1\n    ok 1 - inner\n    1..1\nok 1 - whatever\n");
+        assert_passes(&doc);
+    }
+
+    #[test]
+    fn a_named_subtest_ignores_points_with_another_description() {
+        let doc = judge("1..2\n# Subtest: a\n    1..1\n    ok 1\nok 1 - b\nok 1 - a\nok 2\n");
+        assert_passes(&doc);
+        assert!(doc.verdict.warnings[0]
+            .message
+            .contains("does not close subtest 'a'"));
+        assert_eq!(doc.verdict.warnings[0].line, 5);
+        let doc = judge("1..1\n# Subtest: a\n    1..1\n    ok 1\nok 1 - b\n");
+        assert_error(
+            &doc,
+            2,
+            "subtest 'a' (depth 1, started on line 2) has no closing test point",
+        );
+    }
+
+    #[test]
+    fn a_subtest_without_closing_point_fails() {
+        let doc = judge("1..1\n    1..1\n    ok 1\n");
+        assert_error(&doc, 2, "has no closing test point (1 test point)");
+    }
+
+    #[test]
+    fn a_grandparent_point_closes_deeper_subtests_as_unclosed() {
+        let doc = judge("1..1\n    1..1\n        1..1\n        ok 1\nok 1 - top\n");
+        assert_eq!(doc.verdict.count, 1);
+        assert!(!doc.verdict.ok);
+        let child = doc.tests[0].subtest.as_ref().expect("level 1");
+        assert!(child
+            .verdict
+            .errors
+            .iter()
+            .any(|e| e.message.contains("has no closing test point")));
+        assert_error(&doc, 5, "subtest 'top' failed");
+    }
+
+    #[test]
+    fn a_failed_subtest_fails_its_passing_closing_point() {
+        let doc = judge("1..1\n# Subtest: s\n    1..2\n    ok 1\n    not ok 2\nok 1 - s\n");
+        assert_error(
+            &doc,
+            6,
+            "subtest 's' failed (1 of 2 test points failed) but its closing test point says ok",
+        );
+        assert_eq!(doc.tests[0].outcome, PointOutcome::Fail);
+        assert!(doc.tests[0].ok);
+        assert_eq!(doc.verdict.failed, 1);
+        // A TODO or SKIP on the closing point excuses it.
+        assert_passes(&judge(
+            "1..1\n# Subtest: s\n    1..1\n    not ok 1\nnot ok 1 - s # TODO known\n",
+        ));
+        assert_passes(&judge(
+            "1..1\n# Subtest: s\n    1..1\n    not ok 1\nok 1 - s # SKIP flaky\n",
+        ));
+        // A failing closing point fails even when the subtest passed.
+        let doc = judge("1..1\n# Subtest: s\n    1..1\n    ok 1\nnot ok 1 - s\n");
+        assert!(!doc.verdict.ok);
+        assert_eq!(doc.verdict.failed, 1);
+    }
+
+    #[test]
+    fn an_empty_named_subtest_is_invalid() {
+        let doc = judge("1..1\n# Subtest: s\nok 1 - s\n");
+        assert_error(&doc, 3, "subtest 's' failed (no plan and no test points");
+        // A header that names nothing is only a comment.
+        assert_passes(&judge("1..1\n# Subtest: s\nok 1 - other\n"));
+    }
+
+    #[test]
+    fn lines_at_a_parent_level_inside_a_subtest_are_not_tap() {
+        let doc = judge("pragma +strict\n1..1\n# Subtest: s\n    1..1\n    ok 1\n1..5\nok 1 - s\n");
+        assert_error(&doc, 6, "a plan inside an open subtest");
+        assert_eq!(doc.plan.map(|p| p.end), Some(1));
+    }
+
+    #[test]
+    fn subtests_nested_a_thousand_deep() {
+        let depth = 1000;
+        let mut tap = String::from("1..1\n");
+        for d in 1..=depth {
+            tap.push_str(&format!("{}# Subtest: level {d}\n", "    ".repeat(d - 1)));
+        }
+        tap.push_str(&format!(
+            "{}1..1\n{}ok 1 - leaf\n",
+            "    ".repeat(depth),
+            "    ".repeat(depth)
+        ));
+        for d in (1..=depth).rev() {
+            tap.push_str(&format!("{}ok 1 - level {d}\n", "    ".repeat(d - 1)));
+            if d > 1 {
+                tap.push_str(&format!("{}1..1\n", "    ".repeat(d - 1)));
+            }
+        }
+        // Run where the harness would: on a thread with the default 2 MiB stack.
+        let doc = std::thread::spawn(move || {
+            let doc = parse_bytes(tap.as_bytes(), true);
+            let mut levels = 0;
+            let mut node = &doc;
+            while let Some(child) = node.tests.first().and_then(|t| t.subtest.as_deref()) {
+                levels += 1;
+                node = child;
+            }
+            assert_eq!(node.tests[0].description, "leaf");
+            (doc.verdict, levels)
+        })
+        .join()
+        .expect("no stack overflow");
+        assert!(doc.0.ok, "{:?}", doc.0.errors);
+        assert_eq!(doc.1, depth);
+    }
+
+    #[test]
+    fn flat_mode_keeps_counts_not_points() {
+        let doc = parse_bytes(
+            b"1..3\nok 1\nnot ok 2\n  ---\n  a: 1\n  ...\nok 3 # skip\n",
+            false,
+        );
+        assert!(doc.tests.is_empty());
+        assert_eq!(
+            (doc.verdict.count, doc.verdict.failed, doc.verdict.skipped),
+            (3, 1, 1)
+        );
+    }
+
+    #[test]
+    fn drain_completed_hands_out_points_once_they_are_final() {
+        let mut judge = Judge::new(true);
+        let mut parser = Parser::new();
+        let mut drained = Vec::new();
+        parser.feed(b"1..3\nok 1 - a\nnot ok 2 - b\n", &mut |e| judge.event(e));
+        drained.extend(judge.drain_completed().map(|t| t.description));
+        assert_eq!(drained, vec!["a"]);
+        parser.feed(b"  ---\n  got: 1\n  ...\nok 3 - c\n", &mut |e| {
+            judge.event(e)
+        });
+        let b: Vec<TestPoint> = judge.drain_completed().collect();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].yaml, Some(Yaml::map([("got", Yaml::Int(1))])));
+        parser.finish(&mut |e| judge.event(e));
+        let doc = judge.finish();
+        assert_eq!(doc.tests.len(), 1);
+        assert_eq!(doc.tests[0].description, "c");
+        assert_eq!(doc.verdict.count, 3);
+    }
+
+    #[test]
+    fn error_lists_are_bounded() {
+        let mut tap = String::from("1..1\n");
+        for _ in 0..(MAX_ERRORS + 10) {
+            tap.push_str("ok 1\n");
+        }
+        let doc = parse_bytes(tap.as_bytes(), false);
+        assert_eq!(doc.verdict.errors.len(), MAX_ERRORS + 1);
+        assert!(doc.verdict.errors[MAX_ERRORS]
+            .message
+            .contains("more errors not listed"));
+    }
+
+    #[test]
+    fn missing_numbers_are_bounded_but_counted() {
+        let doc = parse_bytes(b"1..1000000\nok 1\n", false);
+        assert_eq!(doc.verdict.missing.len(), MAX_MISSING);
+        assert_eq!(doc.verdict.missing[0], 2);
+        assert_error(&doc, 1, "missing: 2, 3");
+        assert_error(&doc, 1, "(and 999979 more)");
+    }
+
+    #[test]
+    fn outcome_and_directive_of_kept_points() {
+        let doc = judge("1..1\nnot ok 1 - x # TODO y\n");
+        let t = &doc.tests[0];
+        assert_eq!(
+            (t.ok, t.directive, t.reason.as_deref(), t.outcome),
+            (false, Some(Directive::Todo), Some("y"), PointOutcome::Todo)
+        );
+    }
+}
