@@ -818,6 +818,53 @@ mod library {
     }
 
     #[test]
+    fn raw_output_is_kept_byte_for_byte_when_asked() {
+        use std::io::Read;
+        use tck::harness::process::Pipe;
+        use tck::harness::raw::RawStore;
+        let dir = scratch();
+        let scripts = vec![
+            external("fail", fixture("mixed/020-fail.sh"), Meta::DEFAULT),
+            external("utf8", fixture("bad/invalid-utf8.sh"), Meta::DEFAULT),
+        ];
+        let s = RunSettings {
+            keep_raw: true,
+            stderr_limit: 10,
+            ..settings(dir.path(), 2)
+        };
+        let mut store = RawStore::in_dir(dir.path()).expect("store");
+        let interrupt = Interrupt::new().expect("interrupt");
+        let report = harness::run(
+            &scripts,
+            &s,
+            &harness::fixture::NoFixture,
+            &interrupt,
+            &mut store,
+        )
+        .expect("runs");
+        let read = |id: &str, pipe| {
+            let mut v = Vec::new();
+            store
+                .open(id, pipe)
+                .expect("readable")
+                .expect("kept")
+                .read_to_end(&mut v)
+                .expect("read");
+            v
+        };
+        let tap = read("fail", Pipe::Stdout);
+        assert!(tap.starts_with(b"TAP version 14\n1..2\nok 1 - domain defined\n"));
+        assert!(tap.ends_with(b"  expected: NO_DOMAIN\n  ...\n"));
+        // The report keeps a bounded tail; the store keeps it all.
+        assert_eq!(read("fail", Pipe::Stderr), b"libvirt said something odd\n");
+        assert_eq!(report.scripts[0].stderr_tail, "thing odd\n");
+        assert_eq!(
+            read("utf8", Pipe::Stdout),
+            b"1..2\nok 1 - caf\xe9 au lait\nok 2 - \xff\xfe bytes\n"
+        );
+    }
+
+    #[test]
     fn an_interrupt_before_the_run_starts_nothing() {
         let dir = scratch();
         let scripts = vec![external("ok", fixture("pass/010-three.sh"), Meta::DEFAULT)];

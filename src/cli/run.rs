@@ -109,7 +109,7 @@ pub fn main(args: RunArgs) -> ExitCode {
     let mut settings = RunSettings {
         keep_going: args.keep_going,
         force: args.force,
-        keep_raw_tap: args.verbose,
+        keep_raw: args.verbose,
         ..RunSettings::default()
     };
     if let Some(uri) = &args.uri {

@@ -23,6 +23,7 @@ pub mod interrupt;
 pub mod judge;
 pub mod namespace;
 pub mod process;
+pub mod raw;
 pub mod runner;
 pub mod spool;
 
@@ -69,8 +70,9 @@ pub struct RunSettings {
     /// Remove objects left under the prefix by an earlier run instead of
     /// stopping.
     pub force: bool,
-    /// Keep each script's raw TAP for observers (`-v`, the archive).
-    pub keep_raw_tap: bool,
+    /// Keep each script's raw stdout (its TAP) and complete stderr for
+    /// observers (`-v`, the report archive); see [`raw::RawStore`].
+    pub keep_raw: bool,
     /// Bytes of stderr kept per script (the tail).
     pub stderr_limit: usize,
     /// The tck executable that runs built-in scripts (`<exe> exec <id>`).
@@ -92,7 +94,7 @@ impl Default for RunSettings {
             config_path: None,
             keep_going: false,
             force: false,
-            keep_raw_tap: false,
+            keep_raw: false,
             stderr_limit: DEFAULT_STDERR_LIMIT,
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("tck")),
             command_line: std::env::args().collect(),

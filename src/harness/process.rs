@@ -77,9 +77,16 @@ pub struct ProcessOutcome {
     pub stderr_tail: Vec<u8>,
 }
 
+/// Which output of a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pipe {
+    Stdout,
+    Stderr,
+}
+
 /// Starts `cmd` in a new process group with stdin from /dev/null and stdout
-/// and stderr piped, feeds stdout to `on_stdout` as it arrives, and returns
-/// once the script has ended and its process group is gone.
+/// and stderr piped, feeds what it prints to `on_output` as it arrives, and
+/// returns once the script has ended and its process group is gone.
 ///
 /// `interrupt` is a descriptor that becomes readable when the run must stop.
 /// An `Err` means the process could not be started.
@@ -87,7 +94,7 @@ pub fn run(
     cmd: &mut Command,
     limits: &Limits,
     interrupt: Option<RawFd>,
-    on_stdout: &mut dyn FnMut(&[u8]),
+    on_output: &mut dyn FnMut(Pipe, &[u8]),
 ) -> io::Result<ProcessOutcome> {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0)
@@ -97,7 +104,7 @@ pub fn run(
     let start = Instant::now();
     let mut child = cmd.spawn()?;
     let mut watch = Watch::new(&mut child, *limits, start, interrupt);
-    watch.drive(on_stdout);
+    watch.drive(on_output);
     // The final kill: whatever happened, nothing of the group survives.
     // The leader is still an unreaped zombie here, so the group id is ours.
     watch.signal_group(libc::SIGKILL);
@@ -188,7 +195,7 @@ impl Watch {
         self.kill_at = Some(Instant::now() + self.limits.grace);
     }
 
-    fn drive(&mut self, on_stdout: &mut dyn FnMut(&[u8])) {
+    fn drive(&mut self, on_output: &mut dyn FnMut(Pipe, &[u8])) {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             if !self.exited {
@@ -203,7 +210,7 @@ impl Watch {
                     // the group could hold the pipe forever).
                     self.pipes_held_open = true;
                     self.signal_group(libc::SIGKILL);
-                    self.drain_nonblocking(&mut buf, on_stdout);
+                    self.drain_nonblocking(&mut buf, on_output);
                     self.stdout = None;
                     self.stderr = None;
                 }
@@ -286,10 +293,10 @@ impl Watch {
             }
             let ready = |i: Option<usize>| i.is_some_and(|i| fds[i].revents != 0);
             if ready(i_out) {
-                self.read_stdout(&mut buf, on_stdout);
+                self.read_stdout(&mut buf, on_output);
             }
             if ready(i_err) {
-                self.read_stderr(&mut buf);
+                self.read_stderr(&mut buf, on_output);
             }
             if ready(i_pid) {
                 self.exited = has_exited(self.pid);
@@ -300,28 +307,31 @@ impl Watch {
         }
     }
 
-    fn read_stdout(&mut self, buf: &mut [u8], on_stdout: &mut dyn FnMut(&[u8])) {
+    fn read_stdout(&mut self, buf: &mut [u8], on_output: &mut dyn FnMut(Pipe, &[u8])) {
         let Some(out) = self.stdout.as_mut() else {
             return;
         };
         match read_once(out, buf) {
             Some(0) | None => self.stdout = None,
-            Some(n) => on_stdout(&buf[..n]),
+            Some(n) => on_output(Pipe::Stdout, &buf[..n]),
         }
     }
 
-    fn read_stderr(&mut self, buf: &mut [u8]) {
+    fn read_stderr(&mut self, buf: &mut [u8], on_output: &mut dyn FnMut(Pipe, &[u8])) {
         let Some(err) = self.stderr.as_mut() else {
             return;
         };
         match read_once(err, buf) {
             Some(0) | None => self.stderr = None,
-            Some(n) => keep_tail(&mut self.stderr_tail, &buf[..n], self.limits.stderr_limit),
+            Some(n) => {
+                keep_tail(&mut self.stderr_tail, &buf[..n], self.limits.stderr_limit);
+                on_output(Pipe::Stderr, &buf[..n]);
+            }
         }
     }
 
     /// Whatever is already buffered in the pipes, without blocking.
-    fn drain_nonblocking(&mut self, buf: &mut [u8], on_stdout: &mut dyn FnMut(&[u8])) {
+    fn drain_nonblocking(&mut self, buf: &mut [u8], on_output: &mut dyn FnMut(Pipe, &[u8])) {
         for _ in 0..64 {
             let mut fds: Vec<libc::pollfd> = Vec::new();
             for fd in [
@@ -351,9 +361,9 @@ impl Watch {
                     continue;
                 }
                 if Some(p.fd) == out_fd {
-                    self.read_stdout(buf, on_stdout);
+                    self.read_stdout(buf, on_output);
                 } else {
-                    self.read_stderr(buf);
+                    self.read_stderr(buf, on_output);
                 }
             }
         }
@@ -486,8 +496,12 @@ mod tests {
         let mut out = Vec::new();
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c").arg(script);
-        let outcome =
-            run(&mut cmd, limits, None, &mut |b| out.extend_from_slice(b)).expect("/bin/sh starts");
+        let outcome = run(&mut cmd, limits, None, &mut |pipe, b| {
+            if pipe == Pipe::Stdout {
+                out.extend_from_slice(b);
+            }
+        })
+        .expect("/bin/sh starts");
         (outcome, out)
     }
 

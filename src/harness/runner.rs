@@ -17,7 +17,7 @@ use super::fixture::{Fixture, FixtureError};
 use super::interrupt::Interrupt;
 use super::judge::{result_of, TapStream};
 use super::namespace::script_prefix;
-use super::process::{self, Limits};
+use super::process::{self, Limits, Pipe};
 use super::spool::Spool;
 use super::{clock, RunSettings};
 use crate::report::model::{
@@ -38,7 +38,7 @@ pub trait Observer {
     fn run_started(&mut self, _scripts: &[Script], _jobs: usize) {}
     fn script_started(&mut self, _script: &Script) {}
     /// One script ended (or was skipped before starting). `output` holds
-    /// its raw stdout when [`RunSettings::keep_raw_tap`] is set.
+    /// its raw stdout and stderr when [`RunSettings::keep_raw`] is set.
     fn script_finished(&mut self, _result: &ScriptResult, _output: &ScriptOutput) {}
     fn run_finished(&mut self, _report: &Report, _wall: Duration) {}
 }
@@ -71,12 +71,14 @@ impl Observer for Tee<'_> {
     }
 }
 
-/// What a script printed, beyond what its result holds.
+/// What a script printed, beyond what its result holds. Both are `None`
+/// when raw output is not kept or when no process ran.
 #[derive(Debug, Default)]
 pub struct ScriptOutput {
-    /// The raw TAP (everything on stdout), as it ran. `None` when not kept
-    /// or when no process ran.
+    /// The raw TAP: everything on stdout, byte for byte.
     pub tap: Option<Spool>,
+    /// Everything on stderr (the result keeps only a tail).
+    pub stderr: Option<Spool>,
 }
 
 /// Why a run did not start. The CLI maps these to exit status 2.
@@ -310,16 +312,31 @@ fn run_one(
         stderr_limit: settings.stderr_limit,
     };
     let mut cmd = command(script, settings);
-    let keep = settings.keep_raw_tap.then(std::env::temp_dir);
-    let mut stream = TapStream::new(keep);
-    let ran = process::run(&mut cmd, &limits, Some(interrupt.fd()), &mut |b| {
-        stream.feed(b)
-    });
+    let tmp = std::env::temp_dir();
+    let mut stream = TapStream::new(settings.keep_raw.then(|| tmp.clone()));
+    let mut stderr = settings.keep_raw.then(Spool::new);
+    let ran = process::run(
+        &mut cmd,
+        &limits,
+        Some(interrupt.fd()),
+        &mut |pipe, bytes| match pipe {
+            Pipe::Stdout => stream.feed(bytes),
+            Pipe::Stderr => {
+                if let Some(s) = stderr.as_mut() {
+                    s.push(bytes, &tmp);
+                }
+            }
+        },
+    );
     let (mut result, output) = match ran {
         Ok(outcome) => {
             let end = stream.finish();
             let r = result_of(script, &end, &outcome, timeout);
-            (r, ScriptOutput { tap: end.raw })
+            let output = ScriptOutput {
+                tap: end.raw,
+                stderr,
+            };
+            (r, output)
         }
         Err(e) => {
             let mut why = format!(
