@@ -280,6 +280,7 @@ fn scripts_get_their_environment() {
     let env = std::fs::read_to_string(dir.path().join("env.txt")).expect("env recorded");
     assert!(env.contains("TCK_SCRIPT_ID=show-env.sh\n"), "{env}");
     assert!(env.contains("TCK_URI=test:///custom\n"), "{env}");
+    assert!(env.contains("TCK_HARNESS=1\n"), "{env}");
     assert!(env.contains(&format!("TCK_SCRATCH_DIR={d}\n")), "{env}");
     let prefix = tck::harness::namespace::script_prefix("tck-", "show-env.sh");
     assert!(env.contains(&format!("TCK_PREFIX={prefix}\n")), "{env}");
@@ -732,6 +733,58 @@ mod library {
         run: noop,
     };
 
+    static PLAIN: tck::script::ScriptDef = tck::script::ScriptDef {
+        id: "host/020-plain",
+        title: "Plain",
+        meta: Meta::DEFAULT,
+        run: noop,
+    };
+
+    static SLEEPY: tck::script::ScriptDef = tck::script::ScriptDef {
+        id: "host/030-sleeps",
+        title: "Sleeps",
+        meta: Meta {
+            timeout: Some(1),
+            ..Meta::DEFAULT
+        },
+        run: noop,
+    };
+
+    #[test]
+    fn builtin_scripts_run_as_exe_exec_id_with_their_own_timeout() {
+        let dir = scratch();
+        let s = RunSettings {
+            exe: PathBuf::from(fixture("fake-exe/tck-exec.sh")),
+            // The script's Meta::timeout (1 s) overrides this.
+            timeout: Duration::from_secs(100),
+            grace: Duration::from_millis(500),
+            ..settings(dir.path(), 2)
+        };
+        let scripts = vec![Script::builtin(&PLAIN), Script::builtin(&SLEEPY)];
+        let interrupt = Interrupt::new().expect("interrupt");
+        let start = Instant::now();
+        let report = harness::run(
+            &scripts,
+            &s,
+            &harness::fixture::NoFixture,
+            &interrupt,
+            &mut Silent,
+        )
+        .expect("runs");
+        assert!(start.elapsed() < Duration::from_secs(30));
+        let plain = &report.scripts[0];
+        assert_eq!(plain.status, ScriptStatus::Pass, "{}", plain.reason);
+        assert_eq!(plain.title, "Plain");
+        assert_eq!(plain.area, "host");
+        assert_eq!(
+            plain.tests[0].description,
+            "exec host/020-plain as host/020-plain"
+        );
+        let sleepy = &report.scripts[1];
+        assert_eq!(sleepy.status, ScriptStatus::Timeout);
+        assert_eq!(sleepy.reason, "timed out after 1s");
+    }
+
     #[test]
     fn the_fixture_is_called_around_each_script_and_its_findings_reported() {
         let dir = scratch();
@@ -861,6 +914,36 @@ mod library {
         assert_eq!(
             read("utf8", Pipe::Stdout),
             b"1..2\nok 1 - caf\xe9 au lait\nok 2 - \xff\xfe bytes\n"
+        );
+    }
+
+    #[test]
+    fn each_script_can_get_its_own_scratch_directory() {
+        let dir = scratch();
+        let root = dir.path().to_path_buf();
+        let s = RunSettings {
+            script_scratch: Some(harness::ScratchLayout(std::sync::Arc::new(
+                move |ns: &str| root.join("run").join(format!("{ns}scratch")),
+            ))),
+            ..settings(dir.path(), 1)
+        };
+        let scripts = vec![external("env", fixture("env/show-env.sh"), Meta::DEFAULT)];
+        let interrupt = Interrupt::new().expect("interrupt");
+        let report = harness::run(
+            &scripts,
+            &s,
+            &harness::fixture::NoFixture,
+            &interrupt,
+            &mut Silent,
+        )
+        .expect("runs");
+        assert_eq!(report.scripts[0].status, ScriptStatus::Pass);
+        let ns = tck::harness::namespace::script_prefix("tck-", "env");
+        let own = dir.path().join("run").join(format!("{ns}scratch"));
+        let env = std::fs::read_to_string(own.join("env.txt")).expect("written in its own dir");
+        assert!(
+            env.contains(&format!("TCK_SCRATCH_DIR={}\n", own.display())),
+            "{env}"
         );
     }
 

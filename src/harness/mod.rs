@@ -32,7 +32,19 @@ pub use interrupt::Interrupt;
 pub use runner::{exit_status, run, Observer, RunError, ScriptOutput};
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Maps a script's namespace prefix (`tck-k3f9q-`) to its scratch
+/// directory; the configuration decides the layout.
+#[derive(Clone)]
+pub struct ScratchLayout(pub Arc<dyn Fn(&str) -> PathBuf + Send + Sync>);
+
+impl std::fmt::Debug for ScratchLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScratchLayout(..)")
+    }
+}
 
 /// Default per-script timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -61,8 +73,13 @@ pub struct RunSettings {
     /// After a script exits, how long a process it started may keep its
     /// stdout/stderr open before the group is killed.
     pub leak_timeout: Duration,
-    /// Passed to scripts as `TCK_SCRATCH_DIR`.
+    /// The scratch directory of the run (created before the run).
     pub scratch_dir: PathBuf,
+    /// Each script's own scratch directory, from its namespace prefix;
+    /// created before the script and passed as `TCK_SCRATCH_DIR` (the
+    /// fixture removes it afterwards). `None`: every script gets
+    /// `scratch_dir` itself.
+    pub script_scratch: Option<ScratchLayout>,
     /// Passed to scripts as `TCK_CONFIG` when set.
     pub config_path: Option<PathBuf>,
     /// Keep starting scripts after a bail-out.
@@ -91,6 +108,7 @@ impl Default for RunSettings {
             grace: DEFAULT_GRACE,
             leak_timeout: DEFAULT_LEAK_TIMEOUT,
             scratch_dir: std::env::temp_dir().join("tck"),
+            script_scratch: None,
             config_path: None,
             keep_going: false,
             force: false,

@@ -7,7 +7,7 @@
 //! Results reach the [`Observer`] on the calling thread, one complete script
 //! at a time, so console output never interleaves.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
@@ -311,7 +311,27 @@ fn run_one(
         leak: settings.leak_timeout,
         stderr_limit: settings.stderr_limit,
     };
-    let mut cmd = command(script, settings);
+    let namespace = script_prefix(&settings.prefix, &script.id);
+    let scratch = match &settings.script_scratch {
+        Some(layout) => (layout.0)(&namespace),
+        None => settings.scratch_dir.clone(),
+    };
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        let mut r = ScriptResult::without_output(
+            &script.id,
+            &script.title,
+            ScriptStatus::Error,
+            &format!(
+                "cannot create its scratch directory {}: {e}",
+                scratch.display()
+            ),
+        );
+        r.requirements = requirements;
+        // The namespace was cleaned; clean it again (nothing ran).
+        let _ = fixture.after_script(&script.id);
+        return (r, ScriptOutput::default());
+    }
+    let mut cmd = command(script, settings, &namespace, &scratch);
     let tmp = std::env::temp_dir();
     let mut stream = TapStream::new(settings.keep_raw.then(|| tmp.clone()));
     let mut stderr = settings.keep_raw.then(Spool::new);
@@ -374,15 +394,17 @@ fn program_of(script: &Script, settings: &RunSettings) -> PathBuf {
 }
 
 /// The command for a script, with its environment (DESIGN.md §4).
-fn command(script: &Script, settings: &RunSettings) -> Command {
+/// `TCK_HARNESS=1` tells `tck exec` that the fixture runs around it here.
+fn command(script: &Script, settings: &RunSettings, namespace: &str, scratch: &Path) -> Command {
     let mut cmd = Command::new(program_of(script, settings));
     if let Source::Builtin(def) = &script.source {
         cmd.arg("exec").arg(def.id);
     }
     cmd.env("TCK_URI", &settings.uri)
-        .env("TCK_PREFIX", script_prefix(&settings.prefix, &script.id))
-        .env("TCK_SCRATCH_DIR", &settings.scratch_dir)
-        .env("TCK_SCRIPT_ID", &script.id);
+        .env("TCK_PREFIX", namespace)
+        .env("TCK_SCRATCH_DIR", scratch)
+        .env("TCK_SCRIPT_ID", &script.id)
+        .env("TCK_HARNESS", "1");
     match &settings.config_path {
         Some(p) => cmd.env("TCK_CONFIG", p),
         None => cmd.env_remove("TCK_CONFIG"),
