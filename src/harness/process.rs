@@ -157,6 +157,15 @@ struct Watch {
 
 impl Watch {
     fn new(child: &mut Child, limits: Limits, start: Instant, interrupt: Option<RawFd>) -> Self {
+        // Any limit longer than a century is "never", and adding it to an
+        // Instant can then not overflow.
+        const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+        let limits = Limits {
+            timeout: limits.timeout.min(NEVER),
+            grace: limits.grace.min(NEVER),
+            leak: limits.leak.min(NEVER),
+            ..limits
+        };
         // A pid always fits pid_t; `Child::id` widens it to u32.
         let pid = child.id() as libc::pid_t;
         Watch {
@@ -190,7 +199,11 @@ impl Watch {
         if self.kill_at.is_some() {
             return;
         }
-        self.ended = why;
+        // A script that already ended by itself (its helpers are being
+        // waited for) keeps its own ending.
+        if !self.exited {
+            self.ended = why;
+        }
         self.signal_group(libc::SIGTERM);
         self.kill_at = Some(Instant::now() + self.limits.grace);
     }
@@ -557,6 +570,18 @@ mod tests {
         assert!(o.pipes_held_open);
         assert_eq!(o.exit, Exit::Code { code: 0 });
         assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn an_endless_timeout_is_accepted() {
+        let l = Limits {
+            timeout: Duration::MAX,
+            grace: Duration::MAX,
+            ..limits()
+        };
+        let (o, out) = sh("echo hi", &l);
+        assert_eq!(out, b"hi\n");
+        assert_eq!(o.exit, Exit::Code { code: 0 });
     }
 
     #[test]
