@@ -38,21 +38,59 @@ use crate::tap::model::{Document, Event, PointOutcome, TapError, TestPoint};
 use crate::tap::parser::Parser;
 use crate::tap::verdict::Judge;
 
-/// Parses one script's stdout as it arrives, and keeps a raw copy when
-/// asked to.
+/// Top-level test points kept per script. A runaway script (printing
+/// `ok` in a loop until its timeout) must not exhaust tck's memory: points
+/// beyond this are counted but not kept, and the result says so.
+pub const MAX_KEPT_POINTS: usize = 100_000;
+
+/// Parses one script's stdout as it arrives, turns completed test points
+/// into results as it goes, and keeps a raw copy when asked to.
 pub struct TapStream {
     parser: Parser,
     judge: Judge,
     saw_tap: bool,
     raw: Option<(Spool, PathBuf)>,
+    kept: Kept,
+}
+
+/// Test points taken from the judge so far.
+#[derive(Default)]
+struct Kept {
+    tests: Vec<TestResult>,
+    counts: Counts,
+    /// Points counted but not kept (beyond [`MAX_KEPT_POINTS`]).
+    dropped: u64,
+    /// Subtest levels beyond [`MAX_KEPT_DEPTH`] were dropped.
+    too_deep: bool,
+}
+
+impl Kept {
+    fn take(&mut self, points: impl Iterator<Item = TestPoint>) {
+        for p in points {
+            count(&mut self.counts, p.outcome);
+            if self.tests.len() < MAX_KEPT_POINTS {
+                self.tests.push(result_of_point(&p, 0, &mut self.too_deep));
+            } else {
+                self.dropped += 1;
+            }
+        }
+    }
 }
 
 /// What a finished stream amounts to.
 pub struct StreamEnd {
+    /// The judged document; its top-level `tests` have been moved to
+    /// `tests`.
     pub document: Document,
     /// At least one version line, plan, test point or bail-out was seen.
     pub saw_tap: bool,
     pub raw: Option<Spool>,
+    /// Top-level points as results (at most [`MAX_KEPT_POINTS`]).
+    pub tests: Vec<TestResult>,
+    /// Counts of every top-level point, kept or not.
+    pub counts: Counts,
+    /// Notes about what was not kept.
+    pub notes: Vec<TapError>,
 }
 
 impl TapStream {
@@ -63,6 +101,7 @@ impl TapStream {
             judge: Judge::new(true),
             saw_tap: false,
             raw: keep_raw.map(|dir| (Spool::new(), dir)),
+            kept: Kept::default(),
         }
     }
 
@@ -76,6 +115,7 @@ impl TapStream {
             *saw_tap |= is_tap(&ev);
             judge.event(ev);
         });
+        self.kept.take(self.judge.drain_completed());
     }
 
     /// The reason of a `Bail out!` seen so far.
@@ -90,10 +130,36 @@ impl TapStream {
             *saw_tap |= is_tap(&ev);
             judge.event(ev);
         });
+        let mut document = self.judge.finish();
+        let mut kept = self.kept;
+        kept.take(std::mem::take(&mut document.tests).into_iter());
+        let mut notes = Vec::new();
+        if kept.dropped > 0 {
+            notes.push(TapError {
+                line: 0,
+                message: format!(
+                    "only the first {MAX_KEPT_POINTS} test points are kept in the report; \
+                     {} more were counted but not kept",
+                    kept.dropped
+                ),
+            });
+        }
+        if kept.too_deep {
+            notes.push(TapError {
+                line: 0,
+                message: format!(
+                    "subtests nested deeper than {MAX_KEPT_DEPTH} levels are counted in \
+                     their parents' verdicts but not kept in the report"
+                ),
+            });
+        }
         StreamEnd {
-            document: self.judge.finish(),
+            document,
             saw_tap: self.saw_tap,
             raw: self.raw.map(|(s, _)| s),
+            tests: kept.tests,
+            counts: kept.counts,
+            notes,
         }
     }
 }
@@ -225,10 +291,10 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-/// The result of a script that ran.
+/// The result of a script that ran (its test points are moved out of `end`).
 pub fn result_of(
     script: &Script,
-    end: &StreamEnd,
+    end: &mut StreamEnd,
     process: &ProcessOutcome,
     timeout: Duration,
 ) -> ScriptResult {
@@ -240,23 +306,14 @@ pub fn result_of(
     r.exit = process.exit.clone();
     r.duration = process.duration.as_secs_f64();
     r.plan = end.document.plan.clone();
-    let mut truncated = false;
-    r.tests = tests_of(&end.document.tests, 0, &mut truncated);
-    r.counts = counts_of(&r.tests);
+    r.tests = std::mem::take(&mut end.tests);
+    r.counts = end.counts;
     // A script with no TAP at all is judged by its exit status: the TAP
     // rules it did not follow ("no plan") are not its errors.
     if end.saw_tap {
         r.parse_errors = end.document.verdict.errors.clone();
     }
-    if truncated {
-        r.parse_errors.push(TapError {
-            line: 0,
-            message: format!(
-                "subtests nested deeper than {MAX_KEPT_DEPTH} levels are counted in their \
-                 parents' verdicts but not kept in the report"
-            ),
-        });
-    }
+    r.parse_errors.extend(end.notes.iter().cloned());
     r.stderr_tail = String::from_utf8_lossy(&process.stderr_tail).into_owned();
     if process.pipes_held_open {
         r.leaked.push(Leak {
@@ -270,20 +327,15 @@ pub fn result_of(
     r
 }
 
-/// Top-level counts, by outcome.
-pub fn counts_of(tests: &[TestResult]) -> Counts {
-    let mut c = Counts::default();
-    for t in tests {
-        c.total += 1;
-        match t.outcome {
-            PointOutcome::Pass => c.pass += 1,
-            PointOutcome::Fail => c.fail += 1,
-            PointOutcome::Skip => c.skip += 1,
-            PointOutcome::Todo => c.todo += 1,
-            PointOutcome::TodoPassed => c.todo_passed += 1,
-        }
+fn count(c: &mut Counts, outcome: PointOutcome) {
+    c.total += 1;
+    match outcome {
+        PointOutcome::Pass => c.pass += 1,
+        PointOutcome::Fail => c.fail += 1,
+        PointOutcome::Skip => c.skip += 1,
+        PointOutcome::Todo => c.todo += 1,
+        PointOutcome::TodoPassed => c.todo_passed += 1,
     }
-    c
 }
 
 /// Subtest levels kept in a [`ScriptResult`]. Deeper levels (pathological
@@ -292,42 +344,47 @@ pub fn counts_of(tests: &[TestResult]) -> Counts {
 /// stack; their points still count in the verdicts of their parents.
 pub const MAX_KEPT_DEPTH: usize = 64;
 
-/// The judged TAP tree in the report's shape, with stable identities.
-/// `depth` is the subtest level of `points`; `truncated` is set when
-/// levels beyond [`MAX_KEPT_DEPTH`] were dropped.
-pub fn tests_of(points: &[TestPoint], depth: usize, truncated: &mut bool) -> Vec<TestResult> {
-    if depth >= MAX_KEPT_DEPTH {
-        *truncated |= !points.is_empty();
-        return Vec::new();
+/// A judged test point in the report's shape, with its stable identity.
+/// `depth` is its subtest level; `too_deep` is set when levels beyond
+/// [`MAX_KEPT_DEPTH`] were dropped.
+fn result_of_point(p: &TestPoint, depth: usize, too_deep: &mut bool) -> TestResult {
+    TestResult {
+        number: p.number,
+        description: p.description.clone(),
+        outcome: p.outcome,
+        directive: p.directive,
+        reason: p.reason.clone(),
+        yaml: p.yaml.clone(),
+        identity: identity_of(p.number, &p.description, p.yaml.as_ref()),
+        subtest: p.subtest.as_ref().map(|d| Subtest {
+            name: d.name.clone(),
+            plan: d.plan.clone(),
+            tests: if depth + 1 >= MAX_KEPT_DEPTH {
+                *too_deep |= !d.tests.is_empty();
+                Vec::new()
+            } else {
+                d.tests
+                    .iter()
+                    .map(|t| result_of_point(t, depth + 1, too_deep))
+                    .collect()
+            },
+        }),
+        mask: None,
     }
-    points
-        .iter()
-        .map(|p| TestResult {
-            number: p.number,
-            description: p.description.clone(),
-            outcome: p.outcome,
-            directive: p.directive,
-            reason: p.reason.clone(),
-            yaml: p.yaml.clone(),
-            identity: identity_of(p.number, &p.description, p.yaml.as_ref()),
-            subtest: p.subtest.as_ref().map(|d| Subtest {
-                name: d.name.clone(),
-                plan: d.plan.clone(),
-                tests: tests_of(&d.tests, depth + 1, truncated),
-            }),
-            mask: None,
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn doc(tap: &str) -> (Document, bool) {
+    fn stream(tap: &str) -> StreamEnd {
         let mut s = TapStream::new(None);
         s.feed(tap.as_bytes());
-        let end = s.finish();
+        s.finish()
+    }
+
+    fn doc(tap: &str) -> (Document, bool) {
+        let end = stream(tap);
         (end.document, end.saw_tap)
     }
 
@@ -469,11 +526,11 @@ mod tests {
         }
         let mut s = TapStream::new(None);
         s.feed(tap.as_bytes());
-        let end = s.finish();
+        let mut end = s.finish();
         let script = Script::builtin(&NOOP);
         let r = result_of(
             &script,
-            &end,
+            &mut end,
             &outcome(OK, Ended::Normally),
             Duration::from_secs(1),
         );
@@ -506,10 +563,35 @@ mod tests {
     };
 
     #[test]
+    fn a_runaway_stream_keeps_a_bounded_number_of_points_but_counts_all() {
+        let n = MAX_KEPT_POINTS + 5;
+        let mut s = TapStream::new(None);
+        s.feed(format!("1..{n}\n").as_bytes());
+        let chunk = "ok\n".repeat(1000);
+        let mut fed = 0;
+        while fed < n {
+            let k = (n - fed).min(1000);
+            s.feed(&chunk.as_bytes()[..3 * k]);
+            fed += k;
+        }
+        let end = s.finish();
+        assert_eq!(end.tests.len(), MAX_KEPT_POINTS);
+        assert_eq!(end.counts.total, n as u64);
+        assert_eq!(end.counts.pass, n as u64);
+        assert!(end.document.verdict.ok, "{:?}", end.document.verdict.errors);
+        assert!(
+            end.notes[0].message.contains("5 more were counted"),
+            "{:?}",
+            end.notes
+        );
+    }
+
+    #[test]
     fn counts_follow_outcomes() {
-        let (d, _) = doc("1..4\nok 1\nnot ok 2\nok 3 # SKIP x\nnot ok 4 # TODO y\n");
-        let tests = tests_of(&d.tests, 0, &mut false);
-        let c = counts_of(&tests);
+        let end = stream("1..4\nok 1\nnot ok 2\nok 3 # SKIP x\nnot ok 4 # TODO y\n");
+        let c = end.counts;
         assert_eq!((c.total, c.pass, c.fail, c.skip, c.todo), (4, 1, 1, 1, 1));
+        assert_eq!(end.tests.len(), 4);
+        assert_eq!(end.tests[1].identity, "#2");
     }
 }

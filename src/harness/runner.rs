@@ -350,8 +350,8 @@ fn run_one(
     );
     let (mut result, output) = match ran {
         Ok(outcome) => {
-            let end = stream.finish();
-            let r = result_of(script, &end, &outcome, timeout);
+            let mut end = stream.finish();
+            let r = result_of(script, &mut end, &outcome, timeout);
             let output = ScriptOutput {
                 tap: end.raw,
                 stderr,
