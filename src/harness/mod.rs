@@ -29,7 +29,7 @@ pub mod spool;
 
 pub use discover::{discover, Script, Source};
 pub use interrupt::Interrupt;
-pub use runner::{exit_status, run, Observer, RunError, ScriptOutput};
+pub use runner::{exit_status, run, Observer, RunError, ScriptOutput, Silent, Tee};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -704,6 +704,50 @@ mod tests {
     }
 
     #[test]
+    fn progress_line_is_redrawn_and_cleared_around_script_lines() {
+        use crate::harness::discover::{Script, Source};
+        let mut c = Console::new(
+            Vec::new(),
+            ConsoleOptions {
+                progress: true,
+                ..opts(Verbosity::Normal)
+            },
+        );
+        let script = |id: &str| Script {
+            id: id.into(),
+            title: String::new(),
+            meta: crate::script::Meta::DEFAULT,
+            source: Source::External(id.into()),
+        };
+        let (a, b) = (script("a.sh"), script("b.sh"));
+        c.run_started(&[a.clone(), b.clone()], 2);
+        c.script_started(&a);
+        c.script_started(&b);
+        c.script_finished(
+            &result("a.sh", ScriptStatus::Pass, ""),
+            &ScriptOutput::default(),
+        );
+        c.script_finished(
+            &result("b.sh", ScriptStatus::Pass, ""),
+            &ScriptOutput::default(),
+        );
+        c.run_finished(&Report::default(), Duration::ZERO);
+        let text = String::from_utf8(c.into_inner()).expect("utf-8");
+        assert!(
+            text.contains("\r\x1b[K[0/2] running: a.sh, b.sh"),
+            "{text:?}"
+        );
+        // The finished line replaces the progress line, which comes back
+        // with what is still running.
+        assert!(
+            text.contains("\r\x1b[K   PASS [  0.00s] a.sh\n\r\x1b[K[1/2] running: b.sh"),
+            "{text:?}"
+        );
+        // Nothing is left of it once all is done.
+        assert!(text.contains("b.sh\n\nSummary"), "{text:?}");
+    }
+
+    #[test]
     fn durations_read_well() {
         assert_eq!(duration_text(0.123), "0.12s");
         assert_eq!(duration_text(12.34), "12.3s");
