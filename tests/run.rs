@@ -947,6 +947,57 @@ mod library {
         );
     }
 
+    /// A fixture with a bug.
+    struct Panicking;
+
+    impl Fixture for Panicking {
+        fn leftovers(&self) -> Result<Vec<Leak>, FixtureError> {
+            Ok(Vec::new())
+        }
+        fn remove_leftovers(&self) -> Result<Vec<Leak>, FixtureError> {
+            Ok(Vec::new())
+        }
+        fn before_script(&self, id: &str) -> Result<(), FixtureError> {
+            if id == "bad" {
+                panic!("fixture bug");
+            }
+            Ok(())
+        }
+        fn after_script(&self, _: &str) -> Result<Vec<Leak>, FixtureError> {
+            Ok(Vec::new())
+        }
+        fn check_requirements(&self, _: &Meta) -> Result<(), String> {
+            Ok(())
+        }
+        fn describe(&self, _: &mut Environment) {}
+    }
+
+    #[test]
+    fn a_panic_while_running_a_script_is_an_error_result_not_a_hang() {
+        let dir = scratch();
+        let scripts = vec![
+            external("bad", fixture("pass/010-three.sh"), Meta::DEFAULT),
+            external("good", fixture("pass/010-three.sh"), Meta::DEFAULT),
+        ];
+        let interrupt = Interrupt::new().expect("interrupt");
+        let report = harness::run(
+            &scripts,
+            &settings(dir.path(), 2),
+            &Panicking,
+            &interrupt,
+            &mut Silent,
+        )
+        .expect("runs");
+        assert_eq!(report.scripts[0].status, ScriptStatus::Error);
+        assert!(
+            report.scripts[0].reason.contains("internal error in tck"),
+            "{}",
+            report.scripts[0].reason
+        );
+        assert!(report.scripts[0].reason.contains("fixture bug"));
+        assert_eq!(report.scripts[1].status, ScriptStatus::Pass);
+    }
+
     #[test]
     fn an_interrupt_before_the_run_starts_nothing() {
         let dir = scratch();

@@ -222,7 +222,8 @@ pub fn run(
                         .name(format!("tck {}", script.id))
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || {
-                            let (result, output) = run_one(script, settings, fixture, interrupt);
+                            let (result, output) =
+                                run_one_guarded(script, settings, fixture, interrupt);
                             // The receiver lives until every worker has
                             // ended (the scope), so this cannot fail.
                             let _ = tx.send((index, result, output));
@@ -280,6 +281,33 @@ pub fn run(
     };
     observer.run_finished(&report, started.elapsed());
     Ok(report)
+}
+
+/// [`run_one`], turning a panic (a bug in tck or in a fixture) into an
+/// error result, so that the scheduler always hears back and never hangs.
+fn run_one_guarded(
+    script: &Script,
+    settings: &RunSettings,
+    fixture: &dyn Fixture,
+    interrupt: &Interrupt,
+) -> (ScriptResult, ScriptOutput) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_one(script, settings, fixture, interrupt)
+    }));
+    ran.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let r = ScriptResult::without_output(
+            &script.id,
+            &script.title,
+            ScriptStatus::Error,
+            &format!("internal error in tck while running it (please report): {what}"),
+        );
+        (r, ScriptOutput::default())
+    })
 }
 
 /// Runs one script with the fixture around it.
