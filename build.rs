@@ -24,7 +24,11 @@ fn main() {
 
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+    // No scripts/ directory (yet) is an empty registry, not an error.
+    let walk = root
+        .exists()
+        .then(|| walkdir::WalkDir::new(&root).sort_by_file_name());
+    for entry in walk.into_iter().flatten() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {

@@ -1,21 +1,40 @@
 //! Command-line interface: one file per subcommand; this file parses and
 //! dispatches.
 
+pub mod list;
+pub mod parse;
+pub mod run;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub mod parse;
 
 /// tck: run numbered TAP test scripts against live libvirt drivers.
+///
+/// With no subcommand, `tck [OPTIONS] [SCRIPT|PATH]...` is `tck run`.
 #[derive(Debug, Parser)]
-#[command(name = "tck", version, about, long_about = None)]
+#[command(
+    name = "tck",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = run::EXIT_STATUS_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: run::RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run scripts and print their results (the default subcommand).
+    #[command(after_help = run::EXIT_STATUS_HELP)]
+    Run(run::RunArgs),
+    /// List the scripts a run would cover.
+    List(list::ListArgs),
     /// Parse one TAP stream (a file, or standard input) and print its verdict.
     Parse(parse::ParseArgs),
 }
@@ -23,7 +42,9 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => ExitCode::SUCCESS,
+        None => run::main(cli.run),
+        Some(Command::Run(args)) => run::main(args),
+        Some(Command::List(args)) => list::main(args),
         Some(Command::Parse(args)) => parse::run(args),
     }
 }

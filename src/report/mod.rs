@@ -1,3 +1,4 @@
 //! Reports: the results model and every renderer of it.
 
+pub mod console;
 pub mod model;

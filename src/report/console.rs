@@ -1,0 +1,756 @@
+//! The console reporter of `tck run`: a line per script as it finishes, a
+//! summary, then each failure with its first diagnostics.
+//!
+//! It is an [`Observer`] of the run, called on one thread with one whole
+//! script at a time, so lines never interleave whatever `-j` is. Colour
+//! and the live progress line (`[12/95] running: domain/050-…`) are for
+//! terminals only: the caller decides with [`use_colour`] and
+//! [`std::io::IsTerminal`]. Everything printed that came from a script
+//! (raw TAP, descriptions, stderr) is made safe for a terminal first:
+//! invalid UTF-8 is replaced and control characters are shown escaped.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use crate::harness::clock;
+use crate::harness::discover::Script;
+use crate::harness::runner::{Observer, ScriptOutput};
+use crate::report::model::{Counts, Report, ScriptResult, ScriptStatus, TestResult};
+use crate::tap::model::PointOutcome;
+use crate::yaml::Yaml;
+
+/// How much `tck run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `-q`: the summary only.
+    Quiet,
+    /// A line per script, the summary, the failures.
+    Normal,
+    /// `-v`: also each script's raw TAP.
+    Verbose,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: `always`/`never` as asked; `auto` colours a terminal
+/// unless `NO_COLOR` is set (to anything non-empty).
+pub fn use_colour(choice: ColourChoice, is_terminal: bool, no_color: Option<&str>) -> bool {
+    match choice {
+        ColourChoice::Always => true,
+        ColourChoice::Never => false,
+        ColourChoice::Auto => is_terminal && !matches!(no_color, Some(v) if !v.is_empty()),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleOptions {
+    pub verbosity: Verbosity,
+    pub colour: bool,
+    /// Live progress line (terminals only).
+    pub progress: bool,
+    /// `--timer`: a wall-clock time stamp on every script line, and the
+    /// slowest scripts in the summary.
+    pub timer: bool,
+}
+
+/// Diagnostics shown per failed script.
+const FAILED_POINTS_SHOWN: usize = 3;
+const YAML_LINES_SHOWN: usize = 12;
+const STDERR_LINES_SHOWN: usize = 10;
+const NOT_RUN_SHOWN: usize = 20;
+const LEAKS_SHOWN: usize = 10;
+
+pub struct Console<W: Write> {
+    out: W,
+    opts: ConsoleOptions,
+    total: usize,
+    done: usize,
+    running: Vec<String>,
+    progress_shown: bool,
+    interrupted: Option<Box<dyn Fn() -> bool>>,
+    /// First write error (stdout closed…): later output is dropped.
+    failed: bool,
+}
+
+impl<W: Write> Console<W> {
+    pub fn new(out: W, opts: ConsoleOptions) -> Self {
+        Console {
+            out,
+            opts,
+            total: 0,
+            done: 0,
+            running: Vec::new(),
+            progress_shown: false,
+            interrupted: None,
+            failed: false,
+        }
+    }
+
+    /// Tells the summary whether the run was interrupted.
+    pub fn with_interrupted(mut self, f: impl Fn() -> bool + 'static) -> Self {
+        self.interrupted = Some(Box::new(f));
+        self
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.opts.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The status in capitals, coloured, right-aligned to `width`.
+    fn status_word(&self, s: ScriptStatus, width: usize) -> String {
+        let word = s.as_str().to_ascii_uppercase();
+        let code = match s {
+            ScriptStatus::Pass | ScriptStatus::Flaky => "32",
+            ScriptStatus::Skip => "33",
+            _ => "1;31",
+        };
+        self.paint(&format!("{word:>width$}"), code)
+    }
+
+    fn emit(&mut self, text: &str) {
+        if self.failed {
+            return;
+        }
+        if self.out.write_all(text.as_bytes()).is_err() {
+            self.failed = true;
+        }
+    }
+
+    fn clear_progress(&mut self) {
+        if self.progress_shown {
+            self.emit("\r\x1b[K");
+            self.progress_shown = false;
+        }
+    }
+
+    fn show_progress(&mut self) {
+        if !self.opts.progress || self.running.is_empty() {
+            let _ = self.out.flush();
+            return;
+        }
+        let mut line = format!(
+            "[{}/{}] running: {}",
+            self.done,
+            self.total,
+            self.running.join(", ")
+        );
+        let width = terminal_width().saturating_sub(1).max(20);
+        if line.chars().count() > width {
+            line = line
+                .chars()
+                .take(width.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
+        self.emit(&format!("\r\x1b[K{line}"));
+        self.progress_shown = true;
+        let _ = self.out.flush();
+    }
+
+    fn script_line(&self, r: &ScriptResult) -> String {
+        let mut line = String::new();
+        if self.opts.timer {
+            line.push_str(&format!(
+                "[{}] ",
+                clock::local_time_of_day(SystemTime::now())
+            ));
+        }
+        let detail = if r.status == ScriptStatus::Pass && r.counts.total > 0 {
+            counts_text(&r.counts)
+        } else {
+            r.reason.clone()
+        };
+        line.push_str(&format!(
+            "{} [{:>7}] {}",
+            self.status_word(r.status, 7),
+            duration_text(r.duration),
+            safe_line(&r.id)
+        ));
+        if !detail.is_empty() {
+            line.push_str(&format!("  {}", safe_line(&detail)));
+        }
+        if !r.leaked.is_empty() {
+            line.push_str(&format!(
+                "  {}",
+                self.paint(&format!("({} leaked)", r.leaked.len()), "33")
+            ));
+        }
+        line.push('\n');
+        line
+    }
+
+    fn raw_block(&mut self, r: &ScriptResult, output: &ScriptOutput) {
+        let Some(tap) = &output.tap else {
+            return;
+        };
+        self.emit(&format!("── {} ──\n", safe_line(&r.id)));
+        let mut raw = Vec::new();
+        if let Err(e) = tap.copy_to(&mut raw) {
+            self.emit(&format!("(raw TAP unavailable: {e})\n"));
+        }
+        let mut text = safe_text(&raw);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        self.emit(&text);
+        if let Some(e) = tap.error() {
+            self.emit(&format!("(raw TAP incomplete: {e})\n"));
+        }
+    }
+
+    fn summary(&mut self, report: &Report, wall: Duration) {
+        let interrupted = self.interrupted.as_ref().is_some_and(|f| f());
+        let mut s = String::new();
+        let n = report.scripts.len() + report.not_run.len();
+        s.push_str(&format!(
+            "\n{}: {} script{} in {} (-j{})\n",
+            if interrupted {
+                self.paint("Interrupted", "1;31")
+            } else {
+                "Summary".to_string()
+            },
+            n,
+            if n == 1 { "" } else { "s" },
+            duration_text(wall.as_secs_f64()),
+            report.environment.jobs
+        ));
+        let mut by_status = Vec::new();
+        for st in ScriptStatus::ALL {
+            let c = report.scripts.iter().filter(|r| r.status == st).count();
+            if c > 0 {
+                let text = format!("{c} {}", st.as_str());
+                by_status.push(if st.is_failure() {
+                    self.paint(&text, "1;31")
+                } else {
+                    text
+                });
+            }
+        }
+        if !report.not_run.is_empty() {
+            by_status.push(self.paint(&format!("{} not run", report.not_run.len()), "33"));
+        }
+        s.push_str(&format!("  scripts:     {}\n", by_status.join(", ")));
+        let mut points = Counts::default();
+        for r in &report.scripts {
+            let c = &r.counts;
+            points.total += c.total;
+            points.pass += c.pass;
+            points.fail += c.fail;
+            points.skip += c.skip;
+            points.todo += c.todo;
+            points.todo_passed += c.todo_passed;
+        }
+        s.push_str(&format!("  test points: {} total", points.total));
+        if points.total > 0 {
+            s.push_str(&format!(": {}", counts_text(&points)));
+        }
+        s.push('\n');
+        let leaks: Vec<String> = report
+            .scripts
+            .iter()
+            .flat_map(|r| {
+                r.leaked.iter().map(move |l| {
+                    format!("{}: {} {}", safe_line(&r.id), l.kind, safe_line(&l.name))
+                })
+            })
+            .collect();
+        if !leaks.is_empty() {
+            s.push_str(&format!(
+                "  leaked:      {} object{}
+",
+                leaks.len(),
+                if leaks.len() == 1 { "" } else { "s" }
+            ));
+            for l in leaks.iter().take(LEAKS_SHOWN) {
+                s.push_str(&format!("    {l}\n"));
+            }
+            if leaks.len() > LEAKS_SHOWN {
+                s.push_str(&format!("    … and {} more\n", leaks.len() - LEAKS_SHOWN));
+            }
+        }
+        if !report.not_run.is_empty() {
+            let why = report.not_run[0]
+                .reason
+                .strip_prefix("not started: ")
+                .unwrap_or(&report.not_run[0].reason)
+                .to_string();
+            let ids: Vec<&str> = report
+                .not_run
+                .iter()
+                .take(NOT_RUN_SHOWN)
+                .map(|n| n.id.as_str())
+                .collect();
+            s.push_str(&format!(
+                "  not run ({}): {}",
+                safe_line(&why),
+                safe_line(&ids.join(", "))
+            ));
+            if report.not_run.len() > NOT_RUN_SHOWN {
+                s.push_str(&format!(
+                    " and {} more",
+                    report.not_run.len() - NOT_RUN_SHOWN
+                ));
+            }
+            s.push('\n');
+        }
+        if self.opts.timer {
+            let mut slow: Vec<&ScriptResult> = report.scripts.iter().collect();
+            slow.sort_by(|a, b| b.duration.total_cmp(&a.duration));
+            let shown: Vec<String> = slow
+                .iter()
+                .take(5)
+                .map(|r| format!("{} {}", safe_line(&r.id), duration_text(r.duration)))
+                .collect();
+            if !shown.is_empty() {
+                s.push_str(&format!("  slowest:     {}\n", shown.join(", ")));
+            }
+        }
+        self.emit(&s);
+
+        let failures: Vec<&ScriptResult> = report
+            .scripts
+            .iter()
+            .filter(|r| r.status.is_failure())
+            .collect();
+        if failures.is_empty() {
+            return;
+        }
+        if self.opts.verbosity == Verbosity::Quiet {
+            let ids: Vec<String> = failures
+                .iter()
+                .map(|r| format!("{} ({})", safe_line(&r.id), r.status.as_str()))
+                .collect();
+            self.emit(&format!("  failed:      {}\n", ids.join(", ")));
+            return;
+        }
+        self.emit("\nFailures:\n");
+        for r in failures {
+            let block = self.failure_block(r);
+            self.emit(&block);
+        }
+    }
+
+    fn failure_block(&self, r: &ScriptResult) -> String {
+        let mut s = format!(
+            "\n{} {}: {}\n",
+            self.status_word(r.status, 0),
+            safe_line(&r.id),
+            safe_line(&r.reason)
+        );
+        let mut failed = Vec::new();
+        collect_failed(&r.tests, "", &mut failed);
+        for (path, t) in failed.iter().take(FAILED_POINTS_SHOWN) {
+            s.push_str(&format!(
+                "    not ok {}{}{}\n",
+                path,
+                t.number,
+                if t.description.is_empty() {
+                    String::new()
+                } else {
+                    format!(" - {}", safe_line(&t.description))
+                }
+            ));
+            if let Some(y) = &t.yaml {
+                let lines = yaml_lines(y);
+                for l in lines.iter().take(YAML_LINES_SHOWN) {
+                    s.push_str(&format!("        {}\n", safe_line(l)));
+                }
+                if lines.len() > YAML_LINES_SHOWN {
+                    s.push_str(&format!(
+                        "        … ({} more lines)\n",
+                        lines.len() - YAML_LINES_SHOWN
+                    ));
+                }
+            }
+        }
+        if failed.len() > FAILED_POINTS_SHOWN {
+            s.push_str(&format!(
+                "    … and {} more failed test points\n",
+                failed.len() - FAILED_POINTS_SHOWN
+            ));
+        }
+        // The reason already quotes the first error when it is about TAP.
+        let skip = usize::from(
+            r.parse_errors
+                .first()
+                .is_some_and(|e| r.reason.contains(&e.message)),
+        );
+        for e in r.parse_errors.iter().skip(skip).take(3) {
+            if e.line > 0 {
+                s.push_str(&format!(
+                    "    TAP line {}: {}\n",
+                    e.line,
+                    safe_line(&e.message)
+                ));
+            } else {
+                s.push_str(&format!("    TAP: {}\n", safe_line(&e.message)));
+            }
+        }
+        if r.parse_errors.len() > 3 {
+            s.push_str(&format!(
+                "    … and {} more TAP errors\n",
+                r.parse_errors.len() - 3
+            ));
+        }
+        for l in &r.leaked {
+            s.push_str(&format!("    leaked {} {}\n", l.kind, safe_line(&l.name)));
+        }
+        let stderr = r.stderr_tail.trim_end();
+        if !stderr.is_empty() {
+            let lines: Vec<&str> = stderr.lines().collect();
+            let from = lines.len().saturating_sub(STDERR_LINES_SHOWN);
+            s.push_str(&format!(
+                "    stderr ({}):\n",
+                if from > 0 {
+                    format!("last {STDERR_LINES_SHOWN} lines")
+                } else {
+                    "all".to_string()
+                }
+            ));
+            for l in &lines[from..] {
+                s.push_str(&format!("      {}\n", safe_line(l)));
+            }
+        }
+        s
+    }
+}
+
+impl<W: Write> Observer for Console<W> {
+    fn note(&mut self, message: &str) {
+        self.clear_progress();
+        let _ = self.out.flush();
+        eprintln!("note: {message}");
+        self.show_progress();
+    }
+
+    fn run_started(&mut self, scripts: &[Script], _jobs: usize) {
+        self.total = scripts.len();
+    }
+
+    fn script_started(&mut self, script: &Script) {
+        self.running.push(script.id.clone());
+        self.show_progress();
+    }
+
+    fn script_finished(&mut self, result: &ScriptResult, output: &ScriptOutput) {
+        self.done += 1;
+        if let Some(i) = self.running.iter().position(|id| *id == result.id) {
+            self.running.remove(i);
+        }
+        self.clear_progress();
+        if self.opts.verbosity == Verbosity::Verbose {
+            self.raw_block(result, output);
+        }
+        if self.opts.verbosity != Verbosity::Quiet {
+            let line = self.script_line(result);
+            self.emit(&line);
+        }
+        self.show_progress();
+    }
+
+    fn run_finished(&mut self, report: &Report, wall: Duration) {
+        self.running.clear();
+        self.clear_progress();
+        self.summary(report, wall);
+        let _ = self.out.flush();
+    }
+}
+
+/// "5 passed, 1 failed, 2 skipped" (only the non-zero parts).
+pub fn counts_text(c: &Counts) -> String {
+    let parts: Vec<String> = [
+        (c.pass, "passed"),
+        (c.fail, "failed"),
+        (c.skip, "skipped"),
+        (c.todo, "todo"),
+        (c.todo_passed, "todo passed"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "no test points".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// "0.12s", "12.3s", "4m05s".
+pub fn duration_text(secs: f64) -> String {
+    if secs < 10.0 {
+        format!("{secs:.2}s")
+    } else if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        let s = secs.round() as u64;
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// Failed points, depth first, with their subtest path ("2.1." for point 1
+/// of the subtest of point 2).
+fn collect_failed<'a>(
+    tests: &'a [TestResult],
+    path: &str,
+    out: &mut Vec<(String, &'a TestResult)>,
+) {
+    for t in tests {
+        if let Some(sub) = &t.subtest {
+            let before = out.len();
+            collect_failed(&sub.tests, &format!("{path}{}.", t.number), out);
+            if out.len() > before {
+                continue;
+            }
+        }
+        if t.outcome == PointOutcome::Fail {
+            out.push((path.to_string(), t));
+        }
+    }
+}
+
+/// The body of a diagnostics block (without `---` and `...`).
+fn yaml_lines(y: &Yaml) -> Vec<String> {
+    let block = y.to_block(0);
+    let mut lines: Vec<String> = block.lines().map(str::to_string).collect();
+    if lines.first().is_some_and(|l| l == "---") {
+        lines.remove(0);
+    }
+    if lines.last().is_some_and(|l| l == "...") {
+        lines.pop();
+    }
+    lines
+}
+
+/// Text from a script made safe for a terminal, on one line.
+pub fn safe_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        escape_char(c, &mut out);
+    }
+    out
+}
+
+/// Bytes from a script made safe for a terminal; newlines and tabs kept.
+pub fn safe_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\n' || c == '\t' {
+            out.push(c);
+        } else {
+            escape_char(c, &mut out);
+        }
+    }
+    out
+}
+
+fn escape_char(c: char, out: &mut String) {
+    if c.is_control() {
+        let n = u32::from(c);
+        if n < 0x100 {
+            out.push_str(&format!("\\x{n:02x}"));
+        } else {
+            out.push_str(&format!("\\u{{{n:x}}}"));
+        }
+    } else {
+        out.push(c);
+    }
+}
+
+/// Columns of the terminal on stdout (80 when unknown).
+fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ fills a plain winsize struct; a zeroed one is a
+    // valid initial value and is only read when the call succeeds.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            return usize::from(ws.ws_col);
+        }
+    }
+    80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Environment, NotRun};
+
+    fn opts(verbosity: Verbosity) -> ConsoleOptions {
+        ConsoleOptions {
+            verbosity,
+            colour: false,
+            progress: false,
+            timer: false,
+        }
+    }
+
+    fn result(id: &str, status: ScriptStatus, reason: &str) -> ScriptResult {
+        ScriptResult::without_output(id, "", status, reason)
+    }
+
+    #[test]
+    fn colour_rules() {
+        assert!(use_colour(ColourChoice::Auto, true, None));
+        assert!(use_colour(ColourChoice::Auto, true, Some("")));
+        assert!(!use_colour(ColourChoice::Auto, true, Some("1")));
+        assert!(!use_colour(ColourChoice::Auto, false, None));
+        assert!(use_colour(ColourChoice::Always, false, Some("1")));
+        assert!(!use_colour(ColourChoice::Never, true, None));
+    }
+
+    #[test]
+    fn lines_summary_and_failure_details() {
+        let mut c = Console::new(Vec::new(), opts(Verbosity::Normal));
+        let mut ok = result("a/010-ok", ScriptStatus::Pass, "");
+        ok.counts = Counts {
+            total: 3,
+            pass: 2,
+            skip: 1,
+            ..Counts::default()
+        };
+        let mut bad = result("a/020-bad", ScriptStatus::Fail, "1 of 2 test points failed");
+        bad.tests.push(TestResult {
+            number: 2,
+            description: "lookup \x1b[2J fails".into(),
+            outcome: PointOutcome::Fail,
+            directive: None,
+            reason: None,
+            yaml: Some(Yaml::Map(vec![
+                ("got".into(), Yaml::Int(1)),
+                ("expected".into(), Yaml::Int(2)),
+            ])),
+            identity: "lookup".into(),
+            subtest: None,
+            mask: None,
+        });
+        bad.stderr_tail = "warning: x\nerror: y\n".into();
+        c.script_finished(&ok, &ScriptOutput::default());
+        c.script_finished(&bad, &ScriptOutput::default());
+        let report = Report {
+            environment: Environment {
+                jobs: 2,
+                ..Environment::default()
+            },
+            scripts: vec![ok, bad],
+            not_run: vec![NotRun {
+                id: "b/010-later".into(),
+                reason: "not started: bail-out in a/020-bad".into(),
+            }],
+            incomplete: true,
+            ..Report::default()
+        };
+        c.run_finished(&report, Duration::from_millis(1500));
+        let text = String::from_utf8(c.into_inner()).expect("utf-8");
+        assert!(
+            text.contains("   PASS [  0.00s] a/010-ok  2 passed, 1 skipped\n"),
+            "{text}"
+        );
+        assert!(text.contains("   FAIL [  0.00s] a/020-bad  1 of 2 test points failed\n"));
+        assert!(text.contains("Summary: 3 scripts in 1.50s (-j2)"), "{text}");
+        assert!(
+            text.contains("scripts:     1 pass, 1 fail, 1 not run"),
+            "{text}"
+        );
+        assert!(
+            text.contains("test points: 3 total: 2 passed, 1 skipped"),
+            "{text}"
+        );
+        assert!(
+            text.contains("not run (bail-out in a/020-bad): b/010-later"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "not ok 2 - lookup \\x1b[2J fails\n        got: 1\n        expected: 2\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("stderr (all):\n      warning: x\n      error: y\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\x1b'), "no raw escapes without colour");
+    }
+
+    #[test]
+    fn quiet_prints_the_summary_only() {
+        let mut c = Console::new(Vec::new(), opts(Verbosity::Quiet));
+        let bad = result("a/020-bad", ScriptStatus::Crash, "killed by SIGSEGV");
+        c.script_finished(&bad, &ScriptOutput::default());
+        let report = Report {
+            scripts: vec![bad],
+            ..Report::default()
+        };
+        c.run_finished(&report, Duration::from_secs(1));
+        let text = String::from_utf8(c.into_inner()).expect("utf-8");
+        assert!(!text.contains("[  0.00s]"), "{text}");
+        assert!(text.contains("failed:      a/020-bad (crash)"), "{text}");
+        assert!(!text.contains("Failures:"), "{text}");
+    }
+
+    #[test]
+    fn progress_line_is_redrawn_and_cleared_around_script_lines() {
+        use crate::harness::discover::{Script, Source};
+        let mut c = Console::new(
+            Vec::new(),
+            ConsoleOptions {
+                progress: true,
+                ..opts(Verbosity::Normal)
+            },
+        );
+        let script = |id: &str| Script {
+            id: id.into(),
+            title: String::new(),
+            meta: crate::script::Meta::DEFAULT,
+            source: Source::External(id.into()),
+        };
+        let (a, b) = (script("a.sh"), script("b.sh"));
+        c.run_started(&[a.clone(), b.clone()], 2);
+        c.script_started(&a);
+        c.script_started(&b);
+        c.script_finished(
+            &result("a.sh", ScriptStatus::Pass, ""),
+            &ScriptOutput::default(),
+        );
+        c.script_finished(
+            &result("b.sh", ScriptStatus::Pass, ""),
+            &ScriptOutput::default(),
+        );
+        c.run_finished(&Report::default(), Duration::ZERO);
+        let text = String::from_utf8(c.into_inner()).expect("utf-8");
+        assert!(
+            text.contains("\r\x1b[K[0/2] running: a.sh, b.sh"),
+            "{text:?}"
+        );
+        // The finished line replaces the progress line, which comes back
+        // with what is still running.
+        assert!(
+            text.contains("\r\x1b[K   PASS [  0.00s] a.sh\n\r\x1b[K[1/2] running: b.sh"),
+            "{text:?}"
+        );
+        // Nothing is left of it once all is done.
+        assert!(text.contains("b.sh\n\nSummary"), "{text:?}");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration_text(0.123), "0.12s");
+        assert_eq!(duration_text(12.34), "12.3s");
+        assert_eq!(duration_text(245.0), "4m05s");
+    }
+}
