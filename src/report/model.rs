@@ -171,8 +171,13 @@ impl SkipKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Exit {
-    Code { code: i32 },
-    Signal { signal: i32, name: String },
+    Code {
+        code: i32,
+    },
+    Signal {
+        signal: i32,
+        name: String,
+    },
     /// The process never ran (requirements unmet, could not start, not run).
     NotStarted,
 }
@@ -301,7 +306,10 @@ pub fn area_of(id: &str) -> &str {
 
 /// The stable identity of a test point (see [`TestResult::identity`]).
 pub fn identity_of(number: u64, description: &str, yaml: Option<&Yaml>) -> String {
-    if let Some(id) = yaml.and_then(|y| y.get("id")).and_then(Yaml::as_scalar_string) {
+    if let Some(id) = yaml
+        .and_then(|y| y.get("id"))
+        .and_then(Yaml::as_scalar_string)
+    {
         if !id.is_empty() {
             return id;
         }
