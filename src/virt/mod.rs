@@ -1,4 +1,11 @@
 //! The libvirt layer: connection, clean-environment fixture, capabilities,
 //! XML builders, guest media, and the context scripts run in.
 
+pub mod clean;
+pub mod connection;
 pub mod context;
+pub mod error;
+pub mod fingerprint;
+pub mod fixture;
+pub mod requirements;
+pub mod xpath;
