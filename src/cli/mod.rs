@@ -1,6 +1,11 @@
 //! Command-line interface: one file per subcommand; this file parses and
 //! dispatches.
 
+pub mod clean;
+pub mod common;
+
+pub use common::{ConfigArgs, EXIT_CONFIG};
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -13,11 +18,18 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Remove every libvirt object and scratch file under the prefix (what
+    /// an interrupted run left behind); objects without the prefix are never
+    /// touched.
+    #[command(after_help = clean::EXIT_STATUS_HELP)]
+    Clean(clean::CleanArgs),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => ExitCode::SUCCESS,
+        Some(Command::Clean(args)) => clean::main(args),
     }
 }

@@ -255,8 +255,8 @@ fn pool_dir(p: &StoragePool) -> Option<PathBuf> {
 /// The name to show for a secret the scope owns, or `None`.
 fn secret_owned(s: &Secret, scope: &Scope) -> Option<String> {
     let uuid = s.uuid_string().unwrap_or_default();
-    match s.usage_id() {
-        Ok(usage) if !usage.is_empty() => {
+    match super::shim::secret_usage_id(s) {
+        Some(usage) if !usage.is_empty() => {
             let base = usage.rsplit('/').next().unwrap_or(&usage);
             (scope.owns(&usage) || scope.owns(base)).then(|| format!("{usage} ({uuid})"))
         }

@@ -8,4 +8,5 @@ pub mod error;
 pub mod fingerprint;
 pub mod fixture;
 pub mod requirements;
+pub mod shim;
 pub mod xpath;
