@@ -12,8 +12,14 @@ use tck::harness::fixture::Fixture;
 use tck::virt::fixture::VirtFixture;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let uri = args.first().cloned().unwrap_or_else(|| "qemu:///system".into());
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let uri = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "qemu:///system".into());
     let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(200);
     let dir = std::env::temp_dir().join(format!("tck-bench-{}", std::process::id()));
     let text = format!(

@@ -3,6 +3,7 @@
 
 pub mod clean;
 pub mod common;
+pub mod exec;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
 
@@ -24,6 +25,10 @@ pub enum Command {
     /// touched.
     #[command(after_help = clean::EXIT_STATUS_HELP)]
     Clean(clean::CleanArgs),
+    /// Run one built-in script in this process and print its TAP (how the
+    /// harness runs scripts; also how to debug one).
+    #[command(after_help = exec::EXIT_STATUS_HELP)]
+    Exec(exec::ExecArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -31,5 +36,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         None => ExitCode::SUCCESS,
         Some(Command::Clean(args)) => clean::main(args),
+        Some(Command::Exec(args)) => exec::main(args),
     }
 }

@@ -1,6 +1,7 @@
 //! The libvirt layer: connection, clean-environment fixture, capabilities,
 //! XML builders, guest media, and the context scripts run in.
 
+pub mod assert;
 pub mod clean;
 pub mod connection;
 pub mod context;
