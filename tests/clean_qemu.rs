@@ -52,7 +52,11 @@ impl Drop for Guard {
         for n in &self.names {
             if let Ok(d) = self.conn.lookup_domain_by_name(n) {
                 let _ = d.destroy();
-                let _ = d.undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE);
+                let _ = d.undefine_flags(
+                    virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                        | virt::sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                        | virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM,
+                );
             }
             if let Ok(net) = self.conn.lookup_network_by_name(n) {
                 let _ = net.destroy();
@@ -143,6 +147,7 @@ fn lines_with(stdout: &str, lead: &str) -> BTreeSet<String> {
 #[test]
 fn clean_lists_and_removes_exactly_the_prefixed_objects() {
     let Some(conn) = qemu_system() else { return };
+    assert!(conn.has_keepalive(), "keepalive on a daemon connection");
     let p = unique_prefix(); // e.g. "tck-q7x-"
     let stem = p.trim_end_matches('-').to_string(); // "tck-q7x"
     let ns = format!("{p}abcde-");
@@ -158,10 +163,12 @@ fn clean_lists_and_removes_exactly_the_prefixed_objects() {
         format!("tck-{}-vm", stem[4..].to_uppercase()), // like `TCK-x`
         format!("tck-prodvm-{}", std::process::id()),   // another owner's guest
     ];
-    let owned_names: Vec<String> = ["dom", "run", "saved", "net", "f1", "f2", "pool"]
-        .iter()
-        .map(|l| format!("{ns}{l}"))
-        .collect();
+    let owned_names: Vec<String> = [
+        "dom", "run", "saved", "net", "f1", "f2", "pool", "snap", "efi",
+    ]
+    .iter()
+    .map(|l| format!("{ns}{l}"))
+    .collect();
     let mut guard = Guard {
         conn: conn.clone(),
         names: foreign.iter().chain(owned_names.iter()).cloned().collect(),
@@ -257,12 +264,48 @@ fn clean_lists_and_removes_exactly_the_prefixed_objects() {
         .expect("owned pool");
     pool.create(0).expect("start owned pool");
     StorageVol::create_xml(&pool, &vol_xml("disk.raw"), 0).expect("owned volume");
+    // A guest with snapshot metadata (internal snapshot of a qcow2 disk).
+    let qcow = StorageVol::create_xml(
+        &pool,
+        "<volume><name>snap.qcow2</name><capacity unit='MiB'>1</capacity><target><format type='qcow2'/></target></volume>",
+        0,
+    )
+    .expect("qcow2 volume");
+    let snap = conn
+        .define_domain_xml(&domain_xml(&owned_names[7]).replace(
+            "</os>",
+            &format!(
+                "</os><devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+                 <source file='{}'/><target dev='vda' bus='virtio'/></disk></devices>",
+                qcow.path().expect("path")
+            ),
+        ))
+        .expect("owned domain with a disk");
+    snap.create_snapshot_xml("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+        .expect("snapshot");
+    // A UEFI guest whose NVRAM file exists (created at first start).
+    let efi = conn
+        .define_domain_xml(&domain_xml(&owned_names[8]).replace(
+            "<os><type arch='x86_64'>hvm</type></os>",
+            "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type><firmware><feature enabled='no' name='secure-boot'/></firmware></os><features><acpi/></features>",
+        ))
+        .expect("owned UEFI domain");
+    efi.create().expect("start UEFI domain");
+    efi.destroy().expect("stop UEFI domain");
+    let efi_xml = efi.xml_desc(0).expect("xml");
+    let nvram = tck::virt::xpath::text_at(&efi_xml, &["domain", "os", "nvram"])
+        .expect("xml")
+        .expect("an nvram path");
+    assert!(Path::new(&nvram).exists(), "{nvram} created at first start");
     std::fs::write(script_dir.join("save.img"), b"x").expect("owned file");
 
     let expected: BTreeSet<String> = [
         format!("domain {}", owned_names[0]),
         format!("domain {}", owned_names[1]),
         format!("domain {}", owned_names[2]),
+        format!("domain {}", owned_names[7]),
+        format!("domain {}", owned_names[8]),
+        format!("volume {}/snap.qcow2", owned_names[6]),
         format!("network {}", owned_names[3]),
         format!("nwfilter {}", owned_names[4]),
         format!("nwfilter {}", owned_names[5]),
@@ -347,6 +390,7 @@ fn clean_lists_and_removes_exactly_the_prefixed_objects() {
         .lookup_secret_by_uuid_string(&sec.uuid_string().expect("uuid"))
         .is_err());
     assert!(!script_dir.exists(), "scratch dir left");
+    assert!(!Path::new(&nvram).exists(), "NVRAM {nvram} left");
     assert_eq!(
         foreign_state(&conn, &watched, &fvol_path),
         before,
@@ -366,6 +410,7 @@ fn clean_lists_and_removes_exactly_the_prefixed_objects() {
     let (stdout, _) = text(&out);
     assert!(stdout.starts_with("nothing to clean"), "{stdout}");
 
+    drop((snap, efi, qcow));
     drop(fvol);
     drop(fpool);
     guard.names.push(String::new());
