@@ -213,22 +213,22 @@ fn configuration_errors_name_file_line_and_key_with_status_2() {
 
 #[test]
 fn an_unwritable_scratch_dir_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "scratch_dir = \"/proc/tck-scratch\"\n").expect("write");
+    // Found through TCK_CONFIG this time.
     let out = tck()
         .args(["clean", "--dry-run"])
-        .env("TCK_CONFIG", {
-            let dir = tempfile::tempdir().expect("tempdir").keep();
-            let path = dir.join("c.toml");
-            std::fs::write(&path, "scratch_dir = \"/proc/tck-scratch\"\n").expect("write");
-            path
-        })
+        .env("TCK_CONFIG", &path)
         .output()
         .expect("run tck");
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert!(
-        stderr.contains("/proc/tck-scratch") && stderr.contains("scratch_dir"),
+        stderr.contains(&format!("{}:1: key `scratch_dir`", path.display())),
         "{stderr}"
     );
+    assert!(stderr.contains("/proc/tck-scratch"), "{stderr}");
 }
 
 #[test]
