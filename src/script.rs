@@ -35,9 +35,11 @@ impl std::fmt::Display for Stop {
     }
 }
 
+/// Same rule as for [`crate::virt::error::LibvirtError`]: an unsupported
+/// operation skips ("unsupported by driver: …"), anything else is an error.
 impl From<virt::error::Error> for Stop {
     fn from(e: virt::error::Error) -> Self {
-        Stop::Error(format!("libvirt: {e}"))
+        Stop::from(crate::virt::error::LibvirtError::from(e))
     }
 }
 

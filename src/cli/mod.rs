@@ -4,6 +4,11 @@
 pub mod list;
 pub mod parse;
 pub mod run;
+pub mod clean;
+pub mod common;
+pub mod exec;
+
+pub use common::{ConfigArgs, EXIT_CONFIG};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +42,15 @@ pub enum Command {
     List(list::ListArgs),
     /// Parse one TAP stream (a file, or standard input) and print its verdict.
     Parse(parse::ParseArgs),
+    /// Remove every libvirt object and scratch file under the prefix (what
+    /// an interrupted run left behind); objects without the prefix are never
+    /// touched.
+    #[command(after_help = clean::EXIT_STATUS_HELP)]
+    Clean(clean::CleanArgs),
+    /// Run one built-in script in this process and print its TAP (how the
+    /// harness runs scripts; also how to debug one).
+    #[command(after_help = exec::EXIT_STATUS_HELP)]
+    Exec(exec::ExecArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -46,5 +60,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::main(args),
         Some(Command::List(args)) => list::main(args),
         Some(Command::Parse(args)) => parse::run(args),
+        Some(Command::Clean(args)) => clean::main(args),
+        Some(Command::Exec(args)) => exec::main(args),
     }
 }

@@ -258,6 +258,13 @@ impl Tap {
         }
     }
 
+    /// Skips one test point that has a description (its identity in
+    /// reports), e.g. the assertion whose operation the driver does not
+    /// support: `ok N - desc # SKIP reason`.
+    pub fn skip_point(&mut self, desc: &str, reason: &str) {
+        self.emit_point(true, desc, Some((Directive::Skip, reason)), None);
+    }
+
     /// Runs `f` with its assertions marked `# TODO reason`: they are
     /// expected to fail and do not fail the stream.
     pub fn todo<R>(&mut self, reason: &str, f: impl FnOnce(&mut Tap) -> R) -> R {

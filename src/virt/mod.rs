@@ -1,4 +1,13 @@
 //! The libvirt layer: connection, clean-environment fixture, capabilities,
 //! XML builders, guest media, and the context scripts run in.
 
+pub mod assert;
+pub mod clean;
+pub mod connection;
 pub mod context;
+pub mod error;
+pub mod fingerprint;
+pub mod fixture;
+pub mod requirements;
+pub mod shim;
+pub mod xpath;

@@ -1,0 +1,45 @@
+//! Options shared by the subcommands that talk to libvirt.
+
+use crate::config::{Config, LoadOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status for configuration and connection errors (bad config file,
+/// unreachable URI, missing driver): nothing was run.
+pub const EXIT_CONFIG: u8 = 2;
+
+/// `--config FILE` and `--uri URI`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: $TCK_CONFIG, else /etc/tck/default.toml,
+    /// else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// libvirt connection URI; overrides the configuration's `uri`
+    /// [default: test:///default].
+    #[arg(
+        short = 'c',
+        long = "uri",
+        visible_alias = "connect",
+        value_name = "URI"
+    )]
+    pub uri: Option<String>,
+}
+
+impl ConfigArgs {
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            file: self.config.clone(),
+            uri: self.uri.clone(),
+        }
+    }
+
+    /// Load the configuration; on error, print it and give the exit status.
+    pub fn load(&self) -> Result<Config, ExitCode> {
+        Config::load(&self.options()).map_err(|e| {
+            eprintln!("tck: configuration error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        })
+    }
+}

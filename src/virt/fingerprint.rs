@@ -1,0 +1,122 @@
+//! The environment fingerprint of a report: what was tested, where, with
+//! which versions — enough to tell two runs apart and to scope known-broken
+//! entries.
+//!
+//! Values that cannot be learnt are left empty rather than guessed. Host
+//! facts that libvirt does not report (os-release, kernel) are read locally,
+//! so they are filled only when the URI's hypervisor runs on this host.
+
+use super::connection::{library_version, uri_is_local, Connection};
+use super::xpath::text_at;
+use crate::config::{hex, Config};
+use crate::report::model::Environment;
+use sha2::{Digest, Sha256};
+
+/// Fill `env` from the connection and the configuration. Never fails:
+/// fields whose source fails stay as they were.
+pub fn describe(conn: &Connection, config: &Config, env: &mut Environment) {
+    env.tck_version = env!("CARGO_PKG_VERSION").to_string();
+    env.tck_commit = env!("TCK_COMMIT").to_string();
+    env.uri = conn.uri().to_string();
+    env.config_digest = config.digest();
+    if let Ok(d) = conn.driver() {
+        env.driver = d;
+    }
+    if let Ok(v) = conn.hypervisor_version() {
+        env.hypervisor_version = v;
+    }
+    if let Ok(v) = library_version() {
+        env.libvirt_library_version = v;
+    }
+    if let Ok(v) = conn.daemon_version() {
+        env.libvirt_daemon_version = v;
+    }
+    if let Ok(h) = conn.hostname() {
+        env.hostname = h;
+    }
+    if let Ok(caps) = conn.capabilities() {
+        env.capabilities_digest = sha256_hex(caps.as_bytes());
+        if let Ok(Some(arch)) = text_at(&caps, &["capabilities", "host", "cpu", "arch"]) {
+            env.arch = arch;
+        }
+        if let Ok(Some(model)) = text_at(&caps, &["capabilities", "host", "cpu", "model"]) {
+            env.cpu_model = model;
+        }
+    }
+    // The driver's default guest; the generic domain may refine this.
+    if let Ok(dcaps) = conn.domain_capabilities(None, None, None, None, 0) {
+        env.domain_capabilities_digest = sha256_hex(dcaps.as_bytes());
+    }
+    if uri_is_local(conn.uri()) {
+        if let Ok(text) = std::fs::read_to_string("/etc/os-release") {
+            let (id, version) = os_release(&text);
+            env.os_id = id;
+            env.os_version = version;
+        }
+        env.kernel = kernel_release();
+        if env.arch.is_empty() {
+            env.arch = std::env::consts::ARCH.to_string();
+        }
+    }
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// `ID` and `VERSION_ID` from an os-release text.
+pub fn os_release(text: &str) -> (String, String) {
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+            .unwrap_or_default()
+    };
+    (get("ID"), get("VERSION_ID"))
+}
+
+/// The running kernel's release (`uname -r`).
+fn kernel_release() -> String {
+    // SAFETY: utsname is plain old data; uname fills it or fails.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return String::new();
+    }
+    // SAFETY: uname NUL-terminates the field within its array.
+    unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_fields() {
+        let text = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\nID_LIKE=x\n";
+        assert_eq!(os_release(text), ("debian".into(), "12".into()));
+        assert_eq!(os_release(""), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn test_driver_fingerprint() {
+        let conn = Connection::open("test:///default").expect("test driver");
+        let config = Config::defaults().expect("defaults");
+        let mut env = Environment::default();
+        describe(&conn, &config, &mut env);
+        assert_eq!(env.uri, "test:///default");
+        assert_eq!(env.driver, "TEST");
+        assert_eq!(env.tck_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(env.config_digest, config.digest());
+        assert_eq!(env.capabilities_digest.len(), 64);
+        // The test driver's capabilities describe an i686 host.
+        assert!(!env.arch.is_empty());
+        assert!(env.libvirt_library_version.split('.').count() == 3);
+        assert!(!env.kernel.is_empty());
+        assert!(!env.hostname.is_empty());
+        conn.close().expect("close");
+    }
+}
