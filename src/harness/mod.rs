@@ -1,5 +1,5 @@
 //! The harness: discover scripts, schedule them, run each in its own process
 //! group, parse its TAP as it arrives, and judge it.
 
-pub mod namespace;
 pub mod fixture;
+pub mod namespace;

@@ -41,7 +41,9 @@ mod tests {
         let a = script_tag("domain/050-transient-lifecycle");
         assert_eq!(a, script_tag("domain/050-transient-lifecycle"));
         assert_eq!(a.len(), TAG_LEN);
-        assert!(a.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+        assert!(a
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
         assert_ne!(a, script_tag("domain/051-transient-autostart"));
         assert_eq!(
             script_prefix("tck-", "domain/050-transient-lifecycle"),
@@ -54,7 +56,12 @@ mod tests {
         let mut seen = std::collections::HashMap::new();
         for s in crate::registry::SCRIPTS {
             if let Some(other) = seen.insert(script_tag(s.id), s.id) {
-                panic!("{} and {} share the namespace tag {}", other, s.id, script_tag(s.id));
+                panic!(
+                    "{} and {} share the namespace tag {}",
+                    other,
+                    s.id,
+                    script_tag(s.id)
+                );
             }
         }
     }

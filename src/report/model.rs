@@ -171,10 +171,17 @@ impl SkipKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Exit {
-    Code { code: i32 },
-    Signal { signal: i32, name: String },
+    Code {
+        code: i32,
+    },
+    Signal {
+        signal: i32,
+        name: String,
+    },
     /// The process never ran (requirements unmet, could not start, not run).
     NotStarted,
+    /// Not recorded: results imported from plain TAP files.
+    Unknown,
 }
 
 /// Point counts of one script (top-level points only).
@@ -301,7 +308,10 @@ pub fn area_of(id: &str) -> &str {
 
 /// The stable identity of a test point (see [`TestResult::identity`]).
 pub fn identity_of(number: u64, description: &str, yaml: Option<&Yaml>) -> String {
-    if let Some(id) = yaml.and_then(|y| y.get("id")).and_then(Yaml::as_scalar_string) {
+    if let Some(id) = yaml
+        .and_then(|y| y.get("id"))
+        .and_then(Yaml::as_scalar_string)
+    {
         if !id.is_empty() {
             return id;
         }

@@ -109,22 +109,53 @@ impl PointOutcome {
 /// 1 = indented by 4 spaces, …).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Version { depth: usize, version: u32 },
-    Plan { depth: usize, plan: Plan },
-    Point { depth: usize, point: PointLine },
+    Version {
+        depth: usize,
+        version: u32,
+    },
+    Plan {
+        depth: usize,
+        plan: Plan,
+    },
+    Point {
+        depth: usize,
+        point: PointLine,
+    },
     /// A YAML diagnostic block; it belongs to the preceding test point at the
     /// same depth.
-    Yaml { depth: usize, yaml: Yaml },
-    Comment { depth: usize, text: String },
+    Yaml {
+        depth: usize,
+        yaml: Yaml,
+    },
+    Comment {
+        depth: usize,
+        text: String,
+    },
     /// `# Subtest: name` (the name is `None` for a bare `# Subtest`).
-    SubtestHeader { depth: usize, name: Option<String> },
-    BailOut { depth: usize, reason: String },
-    Pragma { depth: usize, enable: bool, key: String },
+    SubtestHeader {
+        depth: usize,
+        name: Option<String>,
+    },
+    BailOut {
+        depth: usize,
+        reason: String,
+    },
+    Pragma {
+        depth: usize,
+        enable: bool,
+        key: String,
+    },
     /// A line that is not TAP (kept verbatim, lossily decoded).
-    Unknown { depth: usize, text: String },
+    Unknown {
+        depth: usize,
+        text: String,
+    },
     /// A line the parser could not accept (e.g. an unterminated YAML block,
     /// a non-TAP line under `pragma +strict`).
-    Error { line: u64, message: String },
+    Error {
+        line: u64,
+        message: String,
+    },
 }
 
 /// A parse or verdict problem, with the 1-based line it was found on
