@@ -6,19 +6,20 @@
 //! render it. [`import`] builds it from other harnesses' results.
 //! [`write_outputs`] is the one entry point `tck run` calls.
 
-// pub mod archive;
+pub mod archive;
 pub mod atomic;
 pub mod error;
 pub mod escape;
-// pub mod from_tap;
-// pub mod html;
+pub mod from_tap;
+pub mod html;
 // pub mod import;
-// pub mod json;
-// pub mod junit;
+pub mod json;
+pub mod junit;
 pub mod model;
+pub mod outputs;
+pub mod render;
 pub mod sample;
-// pub mod outputs;
-// pub mod render;
 pub mod xml;
 
 pub use error::ReportError;
+pub use outputs::{write_outputs, MemoryRaw, NoRaw, OutputArgs, RawSource, RawStream};
