@@ -16,7 +16,10 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/logs/HEAD");
     println!("cargo:rerun-if-env-changed=TCK_COMMIT");
-    let commit = std::env::var("TCK_COMMIT").ok().or_else(git_commit).unwrap_or_default();
+    let commit = std::env::var("TCK_COMMIT")
+        .ok()
+        .or_else(git_commit)
+        .unwrap_or_default();
     println!("cargo:rustc-env=TCK_COMMIT={commit}");
 
     let mut entries = Vec::new();
@@ -38,16 +41,22 @@ fn main() {
             continue;
         }
         println!("cargo:rerun-if-changed={}", path.display());
-        let rel = path.strip_prefix(&root).expect("walkdir yields paths under its root");
+        let rel = path
+            .strip_prefix(&root)
+            .expect("walkdir yields paths under its root");
         let id = rel.with_extension("").to_string_lossy().replace('\\', "/");
         let parts: Vec<&str> = id.split('/').collect();
         let file = parts.last().copied().unwrap_or("");
         let well_named = parts.len() == 2
-            && parts[0].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && parts[0]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && file.len() > 4
             && file[..3].chars().all(|c| c.is_ascii_digit())
             && file.as_bytes()[3] == b'-'
-            && file[4..].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && file[4..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !well_named {
             errors.push(format!(
                 "{}: a script must be scripts/<area>/NNN-name.rs (lower case, digits and '-')",
@@ -103,7 +112,8 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("registry.rs");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("registry.rs");
     std::fs::write(&dest, out).expect("OUT_DIR is writable");
 }
 

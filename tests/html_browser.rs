@@ -46,7 +46,7 @@ fn browser_shows_environment_counts_and_failures_first_with_passing_scripts_coll
         .find("2 - running domain has an ID > 0")
         .expect("failure visible");
     let diag = text
-        .find("got: domain 'tck-a' is running")
+        .find("got: \"domain 'tck-a' is running\"")
         .expect("diagnostics visible");
     let passing = text.find("domain/010-pass").expect("passing script listed");
     assert!(failure < diag && diag < passing, "{text}");

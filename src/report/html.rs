@@ -82,7 +82,7 @@ fn problems_of(tests: &[TestResult], prefix: &str, out: &mut Vec<PointView>) {
                 diag: t
                     .yaml
                     .as_ref()
-                    .map(|y| v(&y.to_block(0)))
+                    .map(|y| v(&super::render::yaml_text(y, 0)))
                     .unwrap_or_default(),
                 mask: t
                     .mask
@@ -313,8 +313,8 @@ mod tests {
         let pass = html.find("data-id=\"domain&#x2f;010-pass\"").unwrap();
         assert!(fail < pass, "failures come first");
         assert!(
-            html.contains("got: domain &#x27;tck-a&#x27; is running")
-                || html.contains("got: domain 'tck-a' is running")
+            html.contains("got: &quot;domain &#x27;tck-a&#x27; is running&quot;"),
+            "{html}"
         );
     }
 }

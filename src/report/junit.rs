@@ -56,7 +56,11 @@ fn point_cases(tests: &[TestResult], prefix: &str, out: &mut Vec<Case>) {
                 } else {
                     t.description.clone()
                 },
-                body: t.yaml.as_ref().map(|y| y.to_block(0)).unwrap_or_default(),
+                body: t
+                    .yaml
+                    .as_ref()
+                    .map(|y| super::render::yaml_text(y, 0))
+                    .unwrap_or_default(),
             },
             (PointOutcome::Skip, _) => Verdict::Skipped {
                 message: t.reason.clone().unwrap_or_default(),
@@ -92,7 +96,11 @@ fn failures_of(
             out.entry(id.clone()).or_default().push(Earlier {
                 attempt,
                 message: t.description.clone(),
-                body: t.yaml.as_ref().map(|y| y.to_block(0)).unwrap_or_default(),
+                body: t
+                    .yaml
+                    .as_ref()
+                    .map(|y| super::render::yaml_text(y, 0))
+                    .unwrap_or_default(),
             });
         }
         if let Some(sub) = &t.subtest {
@@ -459,7 +467,10 @@ mod tests {
             "2 - running domain has an ID > 0"
         );
         let body = x(&format!("string({fail}/testcase[2]/failure)"));
-        assert!(body.contains("got: domain 'tck-a' is running"), "{body}");
+        assert!(
+            body.contains("got: \"domain 'tck-a' is running\""),
+            "{body}"
+        );
         assert_eq!(
             x(&format!(
                 "string({fail}/testcase[@name='3 - hotplug / 2 - inner fails']/failure/@message)"

@@ -55,10 +55,26 @@ fn push_point_line(
 }
 
 fn push_yaml(out: &mut String, indent: &str, y: &crate::yaml::Yaml) {
-    let _ = writeln!(out, "{indent}  ---");
-    let spaces = indent.len() + 2;
-    out.push_str(&y.to_block(spaces));
-    let _ = writeln!(out, "{indent}  ...");
+    out.push_str(&y.to_block(indent.len() + 2));
+}
+
+/// YAML diagnostics as text for people (JUnit bodies, HTML, console): the
+/// TAP block without its `---` / `...` markers, indented by `indent`.
+pub fn yaml_text(y: &crate::yaml::Yaml, indent: usize) -> String {
+    let block = y.to_block(indent);
+    let mut lines: Vec<&str> = block.lines().collect();
+    if lines.last().is_some_and(|l| l.trim() == "...") {
+        lines.pop();
+    }
+    if lines.first().is_some_and(|l| l.trim() == "---") {
+        lines.remove(0);
+    }
+    let mut out = String::with_capacity(block.len());
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
 }
 
 fn push_points(out: &mut String, indent: &str, tests: &[TestResult]) {
@@ -272,7 +288,7 @@ pub fn render_text(report: &Report) -> String {
             let l = format!("         not ok {num} - {}{masked}\n", t.description);
             out.push_str(&super::escape::visible(&l));
             if let Some(y) = &t.yaml {
-                out.push_str(&super::escape::visible(&y.to_block(13)));
+                out.push_str(&super::escape::visible(&yaml_text(y, 13)));
             }
         }
         for l in &s.leaked {
@@ -327,7 +343,7 @@ mod tests {
         let tap = render_tap(&sample_report());
         assert!(tap.starts_with("TAP version 13\n1..11\n"), "{tap}");
         assert!(tap.contains("# Subtest: domain/020-fail\n    1..9\n"));
-        assert!(tap.contains("    not ok 2 - running domain has an ID > 0\n      ---\n      got: domain 'tck-a' is running\n"), "{tap}");
+        assert!(tap.contains("    not ok 2 - running domain has an ID > 0\n      ---\n      got: \"domain 'tck-a' is running\"\n"), "{tap}");
         assert!(tap.contains("    ok 4 - save/restore # SKIP not yet\n"));
         assert!(tap.contains("    not ok 7 - hotplug ordering # TODO not yet\n"));
         assert!(tap.contains("    ok 8 - vcpu pinning # TODO not yet\n"));
@@ -367,7 +383,7 @@ mod tests {
             t.contains("FAIL     domain/020-fail  (9 points, 0.03s): 2 of 9 test points failed"),
             "{t}"
         );
-        assert!(t.contains("         not ok 2 - running domain has an ID > 0\n             got: domain 'tck-a' is running"), "{t}");
+        assert!(t.contains("         not ok 2 - running domain has an ID > 0\n             got: \"domain 'tck-a' is running\""), "{t}");
         assert!(t.contains("         not ok 3.2 - inner fails"));
         assert!(t.contains("NOT RUN  storage/200-late: interrupted (SIGINT)"));
         assert!(t.contains("Scripts: 10 total, 2 pass, 1 flaky, 2 skip, 1 fail, 1 error, 1 timeout, 1 crash, 1 bailout, 1 not run"), "{t}");

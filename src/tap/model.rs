@@ -24,6 +24,14 @@ impl Directive {
             Directive::Todo => "todo",
         }
     }
+
+    /// The directive as producers write it (`# SKIP`, `# TODO`).
+    pub fn tap_word(self) -> &'static str {
+        match self {
+            Directive::Skip => "SKIP",
+            Directive::Todo => "TODO",
+        }
+    }
 }
 
 /// A plan line: `1..N`, or the skip-all plan `1..0 # reason`.
@@ -41,7 +49,7 @@ impl Plan {
         if self.end < self.start {
             0
         } else {
-            self.end - self.start + 1
+            (self.end - self.start).saturating_add(1)
         }
     }
 
@@ -105,57 +113,116 @@ impl PointOutcome {
 
 /// One event produced by the parser: a line (or a YAML block) of the stream.
 ///
-/// `depth` is the subtest nesting level of the line (0 = the top document,
-/// 1 = indented by 4 spaces, …).
+/// Every event carries `line`, the 1-based number of the line it comes from
+/// (for a YAML block, the line of its `---`), and `depth`, the subtest nesting
+/// level of that line (0 = the top document, 1 = indented by 4 spaces, …).
+/// Use [`Event::line`] and [`Event::depth`] to read them without a `match`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Version {
+        line: u64,
         depth: usize,
         version: u32,
     },
     Plan {
+        line: u64,
         depth: usize,
         plan: Plan,
     },
     Point {
+        line: u64,
         depth: usize,
         point: PointLine,
     },
     /// A YAML diagnostic block; it belongs to the preceding test point at the
-    /// same depth.
+    /// same depth. A block that is not valid YAML arrives as `Yaml::Str` with
+    /// its raw text, preceded by a [`Event::Warning`].
     Yaml {
+        line: u64,
         depth: usize,
         yaml: Yaml,
     },
+    /// A comment: the text after `#`, leading whitespace removed.
     Comment {
+        line: u64,
         depth: usize,
         text: String,
     },
     /// `# Subtest: name` (the name is `None` for a bare `# Subtest`).
     SubtestHeader {
+        line: u64,
         depth: usize,
         name: Option<String>,
     },
+    /// `Bail out! reason` ("" when no reason was given).
     BailOut {
+        line: u64,
         depth: usize,
         reason: String,
     },
     Pragma {
+        line: u64,
         depth: usize,
         enable: bool,
         key: String,
     },
     /// A line that is not TAP (kept verbatim, lossily decoded).
     Unknown {
+        line: u64,
         depth: usize,
         text: String,
     },
-    /// A line the parser could not accept (e.g. an unterminated YAML block,
-    /// a non-TAP line under `pragma +strict`).
-    Error {
+    /// Something a producer should not do but that does not change the
+    /// verdict (e.g. `#skip` without a space, a YAML block that is not valid
+    /// YAML).
+    Warning {
         line: u64,
+        depth: usize,
         message: String,
     },
+    /// A line the parser could not accept (e.g. an unterminated YAML block,
+    /// a line nested deeper than the parser supports). Fails the document.
+    Error {
+        line: u64,
+        depth: usize,
+        message: String,
+    },
+}
+
+impl Event {
+    /// The 1-based line the event comes from.
+    pub fn line(&self) -> u64 {
+        match self {
+            Event::Version { line, .. }
+            | Event::Plan { line, .. }
+            | Event::Point { line, .. }
+            | Event::Yaml { line, .. }
+            | Event::Comment { line, .. }
+            | Event::SubtestHeader { line, .. }
+            | Event::BailOut { line, .. }
+            | Event::Pragma { line, .. }
+            | Event::Unknown { line, .. }
+            | Event::Warning { line, .. }
+            | Event::Error { line, .. } => *line,
+        }
+    }
+
+    /// The subtest nesting level of the line (0 = top document).
+    pub fn depth(&self) -> usize {
+        match self {
+            Event::Version { depth, .. }
+            | Event::Plan { depth, .. }
+            | Event::Point { depth, .. }
+            | Event::Yaml { depth, .. }
+            | Event::Comment { depth, .. }
+            | Event::SubtestHeader { depth, .. }
+            | Event::BailOut { depth, .. }
+            | Event::Pragma { depth, .. }
+            | Event::Unknown { depth, .. }
+            | Event::Warning { depth, .. }
+            | Event::Error { depth, .. } => *depth,
+        }
+    }
 }
 
 /// A parse or verdict problem, with the 1-based line it was found on
@@ -210,8 +277,15 @@ pub struct Verdict {
     pub skipped: u64,
     /// `Some(reason)` when the stream bailed out ("" when no reason was given).
     pub bailout: Option<String>,
-    /// Numbers the plan announced that never appeared.
+    /// Numbers the plan announced that never appeared (the first 1,000; the
+    /// error that reports them gives the full count).
     pub missing: Vec<u64>,
-    /// Parse errors and broken verdict rules, in line order.
+    /// Parse errors and broken verdict rules, in the order found (problems
+    /// only known at the end, such as a missing plan, come last). Bounded:
+    /// past 1,000 a final entry says how many more there were.
     pub errors: Vec<TapError>,
+    /// Things a producer should not do that do not fail the document
+    /// (`#skip` without a space, invalid YAML, unknown pragmas…). Bounded
+    /// like `errors`.
+    pub warnings: Vec<TapError>,
 }
