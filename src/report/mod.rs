@@ -12,7 +12,7 @@ pub mod error;
 pub mod escape;
 pub mod from_tap;
 pub mod html;
-// pub mod import;
+pub mod import;
 pub mod json;
 pub mod junit;
 pub mod model;
