@@ -66,7 +66,7 @@ fn read_from<R: BufRead>(input: R) -> Result<Report, Located> {
         reader,
         buf: Vec::with_capacity(4096),
         name: Vec::new(),
-        attrs: Vec::new(),
+        attrs: Attrs::default(),
         text: String::new(),
         pending: None,
         pos: 0,
@@ -121,7 +121,7 @@ struct Xr<R> {
     /// Name of the current Start/Empty/End element.
     name: Vec<u8>,
     /// Attributes of the current Start/Empty element (raw-unescaped values).
-    attrs: Vec<(Vec<u8>, String)>,
+    attrs: Attrs,
     /// Text of the current Text token (entities and references resolved).
     text: String,
     /// A non-text event read while collecting text, returned next.
@@ -131,10 +131,54 @@ struct Xr<R> {
     depth: usize,
 }
 
+/// The attributes of the current start tag, in buffers reused from one
+/// element to the next (no allocation per attribute in the common case).
+#[derive(Default)]
+struct Attrs {
+    keys: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    vals: Vec<String>,
+    len: usize,
+    /// The element carries `escaped="true"`.
+    escaped: bool,
+}
+
+impl Attrs {
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.spans.clear();
+        self.len = 0;
+        self.escaped = false;
+    }
+
+    fn push(&mut self, key: &[u8], val: &str) {
+        let start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        self.spans.push((start, self.keys.len()));
+        if self.vals.len() == self.len {
+            self.vals.push(String::new());
+        }
+        let slot = &mut self.vals[self.len];
+        slot.clear();
+        slot.push_str(val);
+        self.len += 1;
+        if key == b"escaped" && val == "true" {
+            self.escaped = true;
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.spans
+            .iter()
+            .position(|&(a, b)| &self.keys[a..b] == key.as_bytes())
+            .map(|i| self.vals[i].as_str())
+    }
+}
+
 /// Copies the name and attributes of a start tag out of the event buffer.
 fn take_start(
     name: &mut Vec<u8>,
-    attrs: &mut Vec<(Vec<u8>, String)>,
+    attrs: &mut Attrs,
     s: &quick_xml::events::BytesStart<'_>,
     here: u64,
 ) -> Result<(), Located> {
@@ -143,10 +187,16 @@ fn take_start(
     attrs.clear();
     for a in s.attributes() {
         let a = a.map_err(|e| syntax(here, e.to_string()))?;
-        let v = a
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| syntax(here, e.to_string()))?;
-        attrs.push((a.key.as_ref().as_bytes().to_vec(), v.into_owned()));
+        let raw: &str = a.value.as_ref();
+        if raw.contains(['&', '\t', '\n', '\r']) {
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| syntax(here, e.to_string()))?;
+            attrs.push(a.key.as_ref().as_bytes(), &v);
+        } else {
+            // Nothing to resolve or normalise (the common case).
+            attrs.push(a.key.as_ref().as_bytes(), raw);
+        }
     }
     Ok(())
 }
@@ -177,6 +227,12 @@ impl<R: BufRead> Xr<R> {
     /// The next token; consecutive text, CDATA and references are merged
     /// into one Text token. Comments and processing instructions are skipped.
     fn next(&mut self) -> Result<Tok, Located> {
+        self.next_inner(false)
+    }
+
+    /// `skip_blank`: drop a text run that is only whitespace (indentation
+    /// between elements) instead of returning it.
+    fn next_inner(&mut self, skip_blank: bool) -> Result<Tok, Located> {
         if let Some((t, pos)) = self.pending.take() {
             self.pos = pos;
             return Ok(t);
@@ -184,11 +240,11 @@ impl<R: BufRead> Xr<R> {
         self.text.clear();
         let mut have_text = false;
         loop {
-            self.buf.clear();
             let here = self.reader.buffer_position();
             if !have_text {
                 self.pos = here;
             }
+            self.buf.clear();
             let ev = match self.reader.read_event_into(&mut self.buf) {
                 Ok(ev) => ev,
                 Err(quick_xml::Error::Io(e)) => {
@@ -203,6 +259,13 @@ impl<R: BufRead> Xr<R> {
             };
             let tok = match ev {
                 Event::Text(t) => {
+                    if skip_blank
+                        && !have_text
+                        && t.as_ref().bytes().all(|b| b.is_ascii_whitespace())
+                    {
+                        // Indentation between elements: not content.
+                        continue;
+                    }
                     self.text.push_str(&t.xml10_content());
                     have_text = true;
                     continue;
@@ -246,6 +309,10 @@ impl<R: BufRead> Xr<R> {
                 }
                 Event::Eof => Tok::Eof,
             };
+            if have_text && skip_blank && self.text.bytes().all(|b| b.is_ascii_whitespace()) {
+                self.text.clear();
+                have_text = false;
+            }
             if have_text {
                 self.pending = Some((tok, here));
                 return Ok(Tok::Text);
@@ -258,8 +325,8 @@ impl<R: BufRead> Xr<R> {
     /// Next token that is not whitespace-only text (between elements).
     fn next_significant(&mut self) -> Result<Tok, Located> {
         loop {
-            let t = self.next()?;
-            if t == Tok::Text && self.text.chars().all(|c| c.is_ascii_whitespace()) {
+            let t = self.next_inner(true)?;
+            if t == Tok::Text && self.text.bytes().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
             return Ok(t);
@@ -267,31 +334,37 @@ impl<R: BufRead> Xr<R> {
     }
 
     fn escaped(&self) -> bool {
-        self.attrs
-            .iter()
-            .any(|(k, v)| k == b"escaped" && v == "true")
+        self.attrs.escaped
     }
 
     /// A required attribute of the current element, unescaped when the
     /// element is marked `escaped`.
     fn attr(&self, key: &str) -> Result<String, Located> {
-        self.opt_attr(key)?
-            .ok_or_else(|| self.invalid(format!("<{}> lacks the attribute {key}", self.name_str())))
+        self.opt_attr(key)?.ok_or_else(|| self.missing_attr(key))
+    }
+
+    fn missing_attr(&self, key: &str) -> Located {
+        self.invalid(format!("<{}> lacks the attribute {key}", self.name_str()))
     }
 
     fn opt_attr(&self, key: &str) -> Result<Option<String>, Located> {
-        let Some((_, v)) = self.attrs.iter().find(|(k, _)| k == key.as_bytes()) else {
+        let Some(v) = self.attrs.get(key) else {
             return Ok(None);
         };
         if self.escaped() {
             unescape(v).map(Some).map_err(|e| self.invalid(e))
         } else {
-            Ok(Some(v.clone()))
+            Ok(Some(v.to_string()))
         }
     }
 
+    /// A token attribute (number, enumeration), never escaped.
+    fn raw_attr(&self, key: &str) -> Result<&str, Located> {
+        self.attrs.get(key).ok_or_else(|| self.missing_attr(key))
+    }
+
     fn num_attr<T: std::str::FromStr>(&self, key: &str) -> Result<T, Located> {
-        let v = self.attr(key)?;
+        let v = self.raw_attr(key)?;
         v.parse().map_err(|_| {
             self.invalid(format!(
                 "<{}> attribute {key}={v:?} is not a valid number",
@@ -301,7 +374,7 @@ impl<R: BufRead> Xr<R> {
     }
 
     fn bool_attr(&self, key: &str) -> Result<bool, Located> {
-        match self.attr(key)?.as_str() {
+        match self.raw_attr(key)? {
             "true" => Ok(true),
             "false" => Ok(false),
             v => Err(self.invalid(format!(
@@ -495,8 +568,8 @@ impl<R: BufRead> Xr<R> {
     }
 
     fn status_attr(&self) -> Result<ScriptStatus, Located> {
-        let s = self.attr("status")?;
-        ScriptStatus::parse(&s).ok_or_else(|| self.invalid(format!("unknown script status {s:?}")))
+        let s = self.raw_attr("status")?;
+        ScriptStatus::parse(s).ok_or_else(|| self.invalid(format!("unknown script status {s:?}")))
     }
 
     fn script(&mut self) -> Result<ScriptResult, Located> {
@@ -531,7 +604,12 @@ impl<R: BufRead> Xr<R> {
                     seen_exit = true;
                 }
                 b"plan" => s.plan = Some(self.plan(tok)?),
-                b"counts" => s.counts = self.counts(tok)?,
+                b"counts" => {
+                    s.counts = self.counts(tok)?;
+                    // The points follow; size the vector once (bounded, as
+                    // the count is only a claim of the file).
+                    s.tests.reserve_exact(s.counts.total.min(1 << 16) as usize);
+                }
                 b"leak" => {
                     let kind = self.attr("kind")?;
                     let name = self.attr("name")?;
@@ -691,7 +769,7 @@ impl<R: BufRead> Xr<R> {
     fn test(&mut self, tok: Tok) -> Result<TestResult, Located> {
         self.enter()?;
         let number = self.num_attr("number")?;
-        let outcome = match self.attr("outcome")?.as_str() {
+        let outcome = match self.raw_attr("outcome")? {
             "pass" => PointOutcome::Pass,
             "fail" => PointOutcome::Fail,
             "skip" => PointOutcome::Skip,
@@ -699,36 +777,35 @@ impl<R: BufRead> Xr<R> {
             "todo-passed" => PointOutcome::TodoPassed,
             o => return Err(self.invalid(format!("unknown test outcome {o:?}"))),
         };
-        let directive = match self.opt_attr("directive")?.as_deref() {
+        let directive = match self.attrs.get("directive") {
             None => None,
             Some("skip") => Some(Directive::Skip),
             Some("todo") => Some(Directive::Todo),
             Some(d) => return Err(self.invalid(format!("unknown directive {d:?}"))),
         };
+        let description = self.attr("description")?;
+        let reason = self.opt_attr("reason")?;
+        let identity = self.opt_attr("identity")?;
         let mut t = TestResult {
             number,
-            description: String::new(),
+            description,
             outcome,
             directive,
-            reason: None,
+            reason,
             yaml: None,
             identity: String::new(),
             subtest: None,
             mask: None,
         };
-        let mut identity = None;
         if tok == Tok::Start {
             loop {
                 let tok = self.next_significant()?;
                 match tok {
                     Tok::End => break,
                     Tok::Start | Tok::Empty => match self.name.as_slice() {
-                        b"description" => t.description = self.text_content(tok)?,
-                        b"reason" => t.reason = Some(self.text_content(tok)?),
-                        b"identity" => identity = Some(self.text_content(tok)?),
-                        b"diagnostics" => t.yaml = Some(self.diagnostics(tok)?),
-                        b"subtest" => t.subtest = Some(self.subtest(tok)?),
-                        b"mask" => t.mask = Some(self.mask(tok)?),
+                        b"diagnostics" if t.yaml.is_none() => t.yaml = Some(self.diagnostics(tok)?),
+                        b"subtest" if t.subtest.is_none() => t.subtest = Some(self.subtest(tok)?),
+                        b"mask" if t.mask.is_none() => t.mask = Some(self.mask(tok)?),
                         _ => {
                             return Err(self.unexpected(tok, &format!("<test number=\"{number}\">")))
                         }

@@ -53,7 +53,12 @@ fn control_characters_are_escaped_visibly_not_dropped() {
         xml.contains(r"<title>Creates a transient guest (C:\tmp)</title>"),
         "{xml}"
     );
-    assert!(xml.contains(r#"<description escaped="true">echo \\1 printed"#));
+    assert!(
+        xml.contains(
+            r#"description="echo \\1 printed \u{1} and NUL \u{0} and \u{ffff}" escaped="true"/>"#
+        ),
+        "{xml}"
+    );
     // …and CR survives as a character reference.
     assert!(xml.contains("second line&#13;\n"));
 }
