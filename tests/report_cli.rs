@@ -161,13 +161,35 @@ fn tap_files_with_any_bytes_import_render_and_round_trip() {
     )
     .unwrap();
     std::fs::write(taps.join("noplan.tap"), b"ok 1\n").unwrap();
+    std::fs::write(
+        taps.join("domain/030-subtests.tap"),
+        b"TAP version 14\n1..2\n# Subtest: outer\n    1..2\n    # Subtest: inner\n        1..1\n        not ok 1 - deep\n          ---\n          id: deep-check\n          got: [1, {a: b}]\n          ...\n    not ok 1 - inner\n    ok 2 - sibling # SKIP missing resource: nic\nnot ok 1 - outer\nok 2 - last\n",
+    )
+    .unwrap();
     std::fs::write(taps.join("ignored.txt"), b"not a tap file").unwrap();
     let xml = dir.path().join("r.xml");
     ok(&["import", s(&taps), "-o", s(&xml)]);
     validate(&xml);
     let r = tck::report::xml::read(&xml).unwrap();
     let ids: Vec<&str> = r.scripts.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["domain/010-echo", "domain/020-bytes", "noplan"]);
+    assert_eq!(
+        ids,
+        [
+            "domain/010-echo",
+            "domain/020-bytes",
+            "domain/030-subtests",
+            "noplan"
+        ]
+    );
+    let outer = &r.scripts[2].tests[0];
+    let inner = &outer.subtest.as_ref().unwrap().tests[0];
+    assert_eq!(
+        outer.subtest.as_ref().unwrap().name.as_deref(),
+        Some("outer")
+    );
+    let deep = &inner.subtest.as_ref().unwrap().tests[0];
+    assert_eq!(deep.identity, "deep-check");
+    assert_eq!(deep.outcome, PointOutcome::Fail);
     assert_eq!(r.scripts[0].tests[0].description, "printed \u{1} here");
     assert_eq!(r.scripts[0].status, ScriptStatus::Fail);
     assert!(r.scripts[0].tests[1].yaml.is_some());
@@ -178,7 +200,7 @@ fn tap_files_with_any_bytes_import_render_and_round_trip() {
     );
     assert_eq!(r.scripts[1].status, ScriptStatus::Pass);
     assert_eq!(r.scripts[1].tests[2].outcome, PointOutcome::Todo);
-    assert_eq!(r.scripts[2].status, ScriptStatus::Error);
+    assert_eq!(r.scripts[3].status, ScriptStatus::Error);
 
     // Render: tck XML again is byte-identical; every other format parses.
     let again = ok(&["render", s(&xml), "--format", "xml"]);
@@ -204,7 +226,7 @@ fn tap_files_with_any_bytes_import_render_and_round_trip() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&ok(&["render", s(&xml), "-f", "json"])).unwrap();
-    assert_eq!(json["summary"]["scripts"]["fail"], 1);
+    assert_eq!(json["summary"]["scripts"]["fail"], 2);
     let text = ok(&["render", s(&xml)]);
     assert!(text.contains("FAIL     domain/010-echo"), "{text}");
     assert!(

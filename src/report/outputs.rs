@@ -118,3 +118,47 @@ pub fn write_outputs(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Run {
+        #[command(flatten)]
+        outputs: OutputArgs,
+    }
+
+    #[test]
+    fn output_flags_flatten_into_a_command() {
+        let r = Run::try_parse_from([
+            "run",
+            "--xml",
+            "r.xml",
+            "--archive",
+            "dir",
+            "--html",
+            "r.html",
+        ])
+        .unwrap();
+        assert_eq!(r.outputs.xml, Some(PathBuf::from("r.xml")));
+        assert_eq!(r.outputs.archive, Some(PathBuf::from("dir")));
+        assert_eq!(r.outputs.html, Some(PathBuf::from("r.html")));
+        assert_eq!(r.outputs.json, None);
+        assert!(!r.outputs.is_empty());
+        assert!(Run::try_parse_from(["run"]).unwrap().outputs.is_empty());
+    }
+
+    #[test]
+    fn a_failing_output_names_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let outputs = OutputArgs {
+            json: Some(dir.path().join("missing/r.json")),
+            ..OutputArgs::default()
+        };
+        let e =
+            write_outputs(&crate::report::sample::sample_report(), &outputs, &NoRaw).unwrap_err();
+        assert!(e.to_string().contains("missing"), "{e}");
+    }
+}
