@@ -1,7 +1,7 @@
 #!/bin/sh
 # Report I/O benchmark (issue 5): for a run of 100,000 test points, time
 # writing the XML report and reading it back, each against parsing the same
-# TAP, all in one process (best of 5); then read the report in a fresh
+# TAP, all in one process (best of 15); then read the report in a fresh
 # process and report its peak resident memory against the file size.
 # Targets: write and read each <= 2x the parse time; RSS < 10x the file size.
 #
