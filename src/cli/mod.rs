@@ -1,18 +1,19 @@
 //! Command-line interface: one file per subcommand; this file parses and
 //! dispatches.
 
-pub mod list;
-pub mod parse;
-pub mod run;
 pub mod clean;
 pub mod common;
 pub mod exec;
+pub mod list;
+pub mod parse;
+pub mod run;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
+pub mod import;
+pub mod render;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-
 
 /// tck: run numbered TAP test scripts against live libvirt drivers.
 ///
@@ -51,6 +52,10 @@ pub enum Command {
     /// harness runs scripts; also how to debug one).
     #[command(after_help = exec::EXIT_STATUS_HELP)]
     Exec(exec::ExecArgs),
+    /// Convert a saved report (XML or archive) to text, TAP, JUnit, HTML or JSON.
+    Render(render::Args),
+    /// Turn TAP files, tck archives or Perl libvirt-tck XML into a tck XML report.
+    Import(import::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -62,5 +67,7 @@ pub fn main() -> ExitCode {
         Some(Command::Parse(args)) => parse::run(args),
         Some(Command::Clean(args)) => clean::main(args),
         Some(Command::Exec(args)) => exec::main(args),
+        Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
     }
 }

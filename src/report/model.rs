@@ -159,7 +159,12 @@ impl SkipKind {
         let r = reason.to_ascii_lowercase();
         if r.starts_with("unsupported") || r.contains("not supported") {
             SkipKind::Unsupported
-        } else if r.starts_with("missing") || r.starts_with("requires") || r.starts_with("needs") {
+        } else if r.starts_with("missing")
+            || r.starts_with("requires")
+            || r.starts_with("needs")
+            // The Perl kit's wording: "No host pci device available in configuration file".
+            || (r.starts_with("no ") && (r.contains("available") || r.contains("configur")))
+        {
             SkipKind::MissingResource
         } else {
             SkipKind::Other
@@ -180,6 +185,8 @@ pub enum Exit {
     },
     /// The process never ran (requirements unmet, could not start, not run).
     NotStarted,
+    /// Not recorded: results imported from plain TAP files.
+    Unknown,
 }
 
 /// Point counts of one script (top-level points only).

@@ -1,0 +1,184 @@
+use super::*;
+use crate::report::model::*;
+use crate::report::sample::sample_report;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("share/schema/tck-report-1.rng")
+}
+
+/// Validates `path` with xmllint against the schema; panics with its output.
+pub(crate) fn assert_valid(path: &std::path::Path) {
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--relaxng")
+        .arg(schema_path())
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (Debian package libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "{} does not validate:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sample_report_validates_and_round_trips_byte_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.xml");
+    let b = dir.path().join("b.xml");
+    let report = sample_report();
+    write(&report, &a).unwrap();
+    assert_valid(&a);
+    let back = read(&a).unwrap();
+    assert_eq!(back, report, "read-back differs from the model written");
+    write(&back, &b).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn control_characters_are_escaped_visibly_not_dropped() {
+    let xml = to_string(&sample_report());
+    assert!(!xml.contains('\u{1}') && !xml.contains('\0'));
+    assert!(
+        xml.contains(r#"<stderr escaped="true">libvirt: error \u{1}"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r"NUL \u{0} and \u{ffff}"));
+    // A backslash in text that needs no escaping is left alone…
+    assert!(
+        xml.contains(r"<title>Creates a transient guest (C:\tmp)</title>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            r#"description="echo \\1 printed \u{1} and NUL \u{0} and \u{ffff}" escaped="true"/>"#
+        ),
+        "{xml}"
+    );
+    // …and CR survives as a character reference.
+    assert!(xml.contains("second line&#13;\n"));
+}
+
+#[test]
+fn yaml_is_structured_xml_not_text() {
+    let xml = to_string(&sample_report());
+    assert!(xml.contains(r#"<entry key="code">"#));
+    assert!(xml.contains("<int>-55</int>"));
+    assert!(xml.contains("<float>-.inf</float>"));
+    assert!(
+        xml.contains(
+            r#"<entry key="  odd key: with &quot;quotes&quot; &amp; &lt;angles&gt;&#10;">"#
+        ),
+        "{xml}"
+    );
+    assert!(!xml.contains("<![CDATA["));
+}
+
+fn write_text(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn bad_inputs_give_errors_naming_the_file_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = to_string(&sample_report());
+
+    let truncated = write_text(dir.path(), "truncated.xml", &good[..good.len() / 2]);
+    let e = read(&truncated).unwrap_err().to_string();
+    assert!(e.contains("truncated.xml"), "{e}");
+    assert!(e.contains("truncated"), "{e}");
+
+    let v2 = write_text(
+        dir.path(),
+        "v2.xml",
+        &good.replace("version=\"1\"", "version=\"2\""),
+    );
+    let e = read(&v2).unwrap_err().to_string();
+    assert!(
+        e.contains("v2.xml:2:") && e.contains("schema version 2"),
+        "{e}"
+    );
+
+    let perl = write_text(
+        dir.path(),
+        "perl.xml",
+        "<results>\n<test name=\"t\"/></results>",
+    );
+    let e = read(&perl).unwrap_err().to_string();
+    assert!(
+        e.contains("perl.xml:1:1") && e.contains("<results>") && e.contains("tck import"),
+        "{e}"
+    );
+
+    let broken = write_text(
+        dir.path(),
+        "broken.xml",
+        &good.replacen("<title>", "<title><oops>", 1),
+    );
+    let e = read(&broken).unwrap_err().to_string();
+    assert!(e.contains("broken.xml:"), "{e}");
+    assert!(e.contains("<oops>") || e.contains("oops"), "{e}");
+
+    let bad_escape = write_text(
+        dir.path(),
+        "esc.xml",
+        &good.replacen("<title>Creates", "<title escaped=\"true\">\\q Creates", 1),
+    );
+    let e = read(&bad_escape).unwrap_err().to_string();
+    assert!(e.contains("esc.xml:") && e.contains("backslash"), "{e}");
+
+    let empty = write_text(dir.path(), "empty.xml", "");
+    let e = read(&empty).unwrap_err().to_string();
+    assert!(e.contains("empty.xml") && e.contains("empty"), "{e}");
+
+    let e = read(&dir.path().join("missing.xml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("missing.xml") && e.contains("cannot open"),
+        "{e}"
+    );
+
+    let not_xml = write_text(dir.path(), "junk.xml", "\u{1}\u{2} garbage <<<");
+    assert!(read(&not_xml).unwrap_err().to_string().contains("junk.xml"));
+}
+
+#[test]
+fn hostile_nesting_is_refused_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = to_string(&sample_report());
+    let deep = format!(
+        "{}<str>x</str>{}",
+        "<seq>".repeat(100_000),
+        "</seq>".repeat(100_000)
+    );
+    let text = good.replacen("<int>-55</int>", &deep, 1);
+    let p = write_text(dir.path(), "deep.xml", &text);
+    let e = read(&p).unwrap_err().to_string();
+    assert!(e.contains("nesting deeper"), "{e}");
+}
+
+#[test]
+fn empty_report_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("e.xml");
+    let r = Report {
+        schema_version: SCHEMA_VERSION,
+        ..Report::default()
+    };
+    write(&r, &p).unwrap();
+    assert_valid(&p);
+    assert_eq!(read(&p).unwrap(), r);
+}
+
+#[test]
+#[ignore = "prints the sample report for a human to look at"]
+fn print_sample() {
+    print!("{}", to_string(&sample_report()));
+}
