@@ -39,9 +39,11 @@ pub struct RunArgs {
     #[arg(value_name = "SCRIPT|PATH")]
     pub targets: Vec<String>,
 
-    /// libvirt connection URI passed to the scripts [default: test:///default].
-    #[arg(short = 'c', long = "connect", value_name = "URI")]
-    pub uri: Option<String>,
+    #[command(flatten)]
+    pub config: crate::cli::ConfigArgs,
+
+    #[command(flatten)]
+    pub outputs: crate::report::OutputArgs,
 
     /// Scripts to run at once [default: the number of CPUs].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -106,23 +108,38 @@ pub fn main(args: RunArgs) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     }
 
+    let mut config = match args.config.load() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(dir) = &args.scratch_dir {
+        config.scratch_dir = dir.clone();
+    }
     let mut settings = RunSettings {
+        uri: config.uri.clone(),
+        prefix: config.prefix.clone(),
+        timeout: Duration::from_secs(config.timeout),
+        scratch_dir: config.scratch_dir.clone(),
+        config_path: config.file().map(|p| p.to_path_buf()),
         keep_going: args.keep_going,
-        force: args.force,
-        keep_raw: args.verbose,
+        force: args.force || config.autoclean,
+        keep_raw: args.verbose || args.outputs.archive.is_some() || args.outputs.junit.is_some(),
         ..RunSettings::default()
     };
-    if let Some(uri) = &args.uri {
-        settings.uri = uri.clone();
+    if let Some(j) = config.jobs {
+        settings.jobs = j as usize;
+    }
+    if !args.no_fixture {
+        let layout = config.clone();
+        settings.script_scratch = Some(harness::ScratchLayout(std::sync::Arc::new(
+            move |ns: &str| layout.script_scratch_dir(ns),
+        )));
     }
     if let Some(t) = args.timeout {
         settings.timeout = Duration::from_secs(t);
     }
     if let Some(j) = args.jobs {
         settings.jobs = j as usize;
-    }
-    if let Some(dir) = &args.scratch_dir {
-        settings.scratch_dir = dir.clone();
     }
     let exe = match std::env::current_exe() {
         Ok(p) => p,
@@ -159,15 +176,35 @@ pub fn main(args: RunArgs) -> ExitCode {
     let flag = std::sync::Arc::clone(&interrupt);
     let mut console = Console::new(std::io::stdout(), opts).with_interrupted(move || flag.is_set());
 
-    let fixture = fixture_for(&args);
-    match harness::run(
+    let fixture = match fixture_for(&args, &config) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("tck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut raw = match crate::harness::raw::RawStore::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tck: cannot create a temporary directory for raw output: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let ran = harness::run(
         &found.scripts,
         &settings,
         fixture.as_ref(),
         &interrupt,
-        &mut console,
-    ) {
-        Ok(report) => ExitCode::from(harness::exit_status(&report, interrupt.is_set())),
+        &mut crate::harness::runner::Tee(vec![&mut console, &mut raw]),
+    );
+    match ran {
+        Ok(report) => {
+            if let Err(e) = crate::report::write_outputs(&report, &args.outputs, &raw) {
+                eprintln!("tck: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            ExitCode::from(harness::exit_status(&report, interrupt.is_set()))
+        }
         Err(e) => {
             eprintln!("tck: {e}");
             if interrupt.is_set() {
@@ -180,10 +217,12 @@ pub fn main(args: RunArgs) -> ExitCode {
 }
 
 /// The fixture for this run (see the module documentation).
-fn fixture_for(args: &RunArgs) -> Box<dyn Fixture> {
+fn fixture_for(
+    args: &RunArgs,
+    config: &crate::config::Config,
+) -> Result<Box<dyn Fixture>, crate::virt::connection::ConnectError> {
     if args.no_fixture {
-        return Box::new(NoFixture);
+        return Ok(Box::new(NoFixture));
     }
-    // The libvirt fixture is not available in this build yet.
-    Box::new(NoFixture)
+    Ok(Box::new(crate::virt::fixture::VirtFixture::open(config)?))
 }

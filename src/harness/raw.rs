@@ -98,6 +98,20 @@ impl Observer for RawStore {
     }
 }
 
+impl crate::report::RawSource for RawStore {
+    fn open(
+        &self,
+        script_id: &str,
+        stream: crate::report::RawStream,
+    ) -> io::Result<Option<Box<dyn io::Read + '_>>> {
+        let pipe = match stream {
+            crate::report::RawStream::Tap => Pipe::Stdout,
+            crate::report::RawStream::Stderr => Pipe::Stderr,
+        };
+        Ok(RawStore::open(self, script_id, pipe)?.map(|f| Box::new(f) as Box<dyn io::Read>))
+    }
+}
+
 impl Drop for RawStore {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
