@@ -17,6 +17,7 @@ pub mod prelude;
 pub mod registry;
 pub mod report;
 pub mod script;
+pub mod select;
 pub mod tap;
 pub mod virt;
 pub mod yaml;

@@ -626,6 +626,7 @@ mod library {
             id: id.to_string(),
             title: String::new(),
             meta,
+            tags: Vec::new(),
             source: Source::External(PathBuf::from(path)),
         }
     }

@@ -19,6 +19,7 @@
 pub mod clock;
 pub mod discover;
 pub mod fixture;
+pub mod header;
 pub mod interrupt;
 pub mod judge;
 pub mod namespace;

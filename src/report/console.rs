@@ -717,6 +717,7 @@ mod tests {
             id: id.into(),
             title: String::new(),
             meta: crate::script::Meta::DEFAULT,
+            tags: Vec::new(),
             source: Source::External(id.into()),
         };
         let (a, b) = (script("a.sh"), script("b.sh"));
