@@ -20,7 +20,8 @@ use crate::tap::model::PointOutcome;
 use crate::yaml::Yaml;
 
 /// How much `tck run` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Verbosity {
     /// `-q`: the summary only.
     Quiet,
@@ -76,6 +77,17 @@ pub struct Console<W: Write> {
     interrupted: Option<Box<dyn Fn() -> bool>>,
     /// First write error (stdout closed…): later output is dropped.
     failed: bool,
+}
+
+impl Verbosity {
+    pub fn parse(s: &str) -> Option<Verbosity> {
+        match s {
+            "quiet" => Some(Verbosity::Quiet),
+            "normal" => Some(Verbosity::Normal),
+            "verbose" => Some(Verbosity::Verbose),
+            _ => None,
+        }
+    }
 }
 
 impl<W: Write> Console<W> {

@@ -3,5 +3,7 @@
 //! they are scheduled in from the run [`crate::history`].
 
 pub mod filter;
+pub mod order;
 
 pub use filter::{Filter, FilterError, Subject};
+pub use order::Order;
