@@ -13,6 +13,7 @@ extern crate self as tck;
 pub mod cli;
 pub mod config;
 pub mod harness;
+pub mod history;
 pub mod prelude;
 pub mod registry;
 pub mod report;

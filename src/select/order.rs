@@ -61,3 +61,244 @@ impl Order {
         self != Order::Path
     }
 }
+
+use crate::harness::discover::Script;
+use crate::history::RunRecord;
+use crate::report::model::Report;
+
+/// Puts `scripts` (in path order) in `order`, from `runs` (the URI's
+/// recorded runs, oldest first).
+pub fn arrange(scripts: &mut [Script], order: Order, runs: &[RunRecord]) {
+    arrange_with(scripts, order, runs, crate::history::digest_of);
+}
+
+/// [`arrange`] with the digest of a script given (for tests).
+pub fn arrange_with(
+    scripts: &mut [Script],
+    order: Order,
+    runs: &[RunRecord],
+    digest: impl Fn(&Script) -> String,
+) {
+    match order {
+        Order::Path => {}
+        Order::SlowFirst => {
+            // Unknown durations sort as the longest.
+            let key = |s: &Script| {
+                newest(runs, &s.id)
+                    .map(|(_, r)| r.duration)
+                    .unwrap_or(f64::INFINITY)
+            };
+            scripts.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        }
+        Order::FailedFirst => {
+            let failed = runs.last().map(RunRecord::failed).unwrap_or_default();
+            scripts.sort_by_key(|s| !failed.contains(&s.id.as_str()));
+        }
+        Order::Recent => {
+            let now = runs.len() + 1;
+            let key = |s: &Script| -> usize {
+                let changed = match newest(runs, &s.id) {
+                    None => true,
+                    Some((_, r)) => {
+                        let d = digest(s);
+                        !d.is_empty() && !r.digest.is_empty() && d != r.digest
+                    }
+                };
+                if changed {
+                    return now;
+                }
+                runs.iter()
+                    .rposition(|run| {
+                        run.scripts
+                            .iter()
+                            .any(|r| r.id == s.id && r.status.is_failure())
+                    })
+                    .map(|i| i + 1)
+                    .unwrap_or(0)
+            };
+            let keys: Vec<(String, usize)> =
+                scripts.iter().map(|s| (s.id.clone(), key(s))).collect();
+            let key_of = |s: &Script| {
+                keys.iter()
+                    .find(|(id, _)| *id == s.id)
+                    .map(|(_, k)| *k)
+                    .unwrap_or(0)
+            };
+            scripts.sort_by_key(|s| std::cmp::Reverse(key_of(s)));
+        }
+    }
+}
+
+/// The newest record of script `id`, with the index of its run.
+fn newest<'a>(
+    runs: &'a [RunRecord],
+    id: &str,
+) -> Option<(usize, &'a crate::history::ScriptRecord)> {
+    runs.iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, run)| run.scripts.iter().find(|r| r.id == id).map(|r| (i, r)))
+}
+
+/// Puts a report's scripts (and those not run) back in path order, the
+/// order of `planned`, whatever order they were scheduled in.
+pub fn restore_path_order(report: &mut Report, planned: &[Script]) {
+    let index = |id: &str| {
+        planned
+            .iter()
+            .position(|s| s.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    report.scripts.sort_by_key(|s| index(&s.id));
+    report.not_run.sort_by_key(|n| index(&n.id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{EnvSummary, ScriptRecord};
+    use crate::report::model::{NotRun, ScriptResult, ScriptStatus};
+    use crate::script::Meta;
+
+    fn script(id: &str) -> Script {
+        Script {
+            id: id.into(),
+            title: String::new(),
+            meta: Meta::DEFAULT,
+            tags: Vec::new(),
+            source: crate::harness::discover::Source::External(id.into()),
+        }
+    }
+
+    fn run(scripts: &[(&str, ScriptStatus, f64, &str)], not_run: &[&str]) -> RunRecord {
+        RunRecord {
+            format: crate::history::FORMAT,
+            uri: "test:///default".into(),
+            start: String::new(),
+            end: String::new(),
+            wall: 0.0,
+            profile: None,
+            command_line: Vec::new(),
+            incomplete: !not_run.is_empty(),
+            environment: EnvSummary::default(),
+            scripts: scripts
+                .iter()
+                .map(|(id, status, duration, digest)| ScriptRecord {
+                    id: id.to_string(),
+                    status: *status,
+                    duration: *duration,
+                    runs: 1,
+                    path: None,
+                    digest: digest.to_string(),
+                })
+                .collect(),
+            not_run: not_run.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn ids(scripts: &[Script]) -> Vec<&str> {
+        scripts.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    fn plan() -> Vec<Script> {
+        ["a", "b", "c", "d", "e"].map(script).to_vec()
+    }
+
+    use ScriptStatus::{Fail, Pass, Timeout};
+
+    #[test]
+    fn slow_first_uses_the_newest_duration_and_puts_unknown_scripts_first() {
+        let runs = [
+            run(
+                &[
+                    ("a", Pass, 9.0, ""),
+                    ("b", Pass, 1.0, ""),
+                    ("c", Pass, 5.0, ""),
+                ],
+                &[],
+            ),
+            run(
+                &[
+                    ("a", Pass, 0.5, ""),
+                    ("c", Pass, 5.0, ""),
+                    ("d", Pass, 2.0, ""),
+                ],
+                &[],
+            ),
+        ];
+        let mut s = plan();
+        arrange_with(&mut s, Order::SlowFirst, &runs, |_| String::new());
+        // e unknown; c 5.0; d 2.0; b 1.0 (older run); a 0.5 (newest wins).
+        assert_eq!(ids(&s), ["e", "c", "d", "b", "a"]);
+        let mut s = plan();
+        arrange_with(&mut s, Order::SlowFirst, &[], |_| String::new());
+        assert_eq!(ids(&s), ["a", "b", "c", "d", "e"], "no history: path order");
+    }
+
+    #[test]
+    fn failed_first_takes_the_last_runs_failures_and_unstarted_scripts() {
+        let runs = [
+            run(&[("a", Fail, 1.0, "")], &[]),
+            run(&[("b", Pass, 1.0, ""), ("d", Timeout, 1.0, "")], &["e"]),
+        ];
+        let mut s = plan();
+        arrange_with(&mut s, Order::FailedFirst, &runs, |_| String::new());
+        assert_eq!(ids(&s), ["d", "e", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn recent_puts_changed_and_new_scripts_then_the_latest_failures_first() {
+        let runs = [
+            run(
+                &[
+                    ("a", Fail, 1.0, "A"),
+                    ("b", Pass, 1.0, "B"),
+                    ("c", Pass, 1.0, "C"),
+                    ("d", Pass, 1.0, "D"),
+                ],
+                &[],
+            ),
+            run(
+                &[
+                    ("a", Pass, 1.0, "A"),
+                    ("b", Fail, 1.0, "B"),
+                    ("c", Pass, 1.0, "C"),
+                    ("d", Pass, 1.0, "D"),
+                ],
+                &[],
+            ),
+        ];
+        let mut s = plan();
+        // c changed since it was recorded; e was never recorded.
+        arrange_with(&mut s, Order::Recent, &runs, |s| {
+            if s.id == "c" {
+                "C2".into()
+            } else {
+                s.id.to_uppercase()
+            }
+        });
+        assert_eq!(ids(&s), ["c", "e", "b", "a", "d"]);
+    }
+
+    #[test]
+    fn reports_go_back_to_path_order() {
+        let planned = plan();
+        let mut r = Report::default();
+        for id in ["c", "a", "e"] {
+            r.scripts
+                .push(ScriptResult::without_output(id, "", Pass, ""));
+        }
+        r.not_run = ["d", "b"]
+            .iter()
+            .map(|id| NotRun {
+                id: id.to_string(),
+                reason: String::new(),
+            })
+            .collect();
+        restore_path_order(&mut r, &planned);
+        let got: Vec<&str> = r.scripts.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(got, ["a", "c", "e"]);
+        let got: Vec<&str> = r.not_run.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(got, ["b", "d"]);
+    }
+}
