@@ -230,8 +230,26 @@ impl Config {
         Self::load_from(opts, env.map(PathBuf::from), Path::new(SYSTEM_CONFIG))
     }
 
+    /// [`Config::load`] without the checks against the host, for commands
+    /// that only read the configuration (`tck list`, `tck history`): a
+    /// missing spare disk must not stop them.
+    pub fn read(opts: &LoadOptions) -> Result<Config, ConfigError> {
+        let env = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty());
+        Self::read_from(opts, env.map(PathBuf::from), Path::new(SYSTEM_CONFIG))
+    }
+
     /// [`Config::load`] with the environment and system path given, for tests.
     pub fn load_from(
+        opts: &LoadOptions,
+        env_file: Option<PathBuf>,
+        system_file: &Path,
+    ) -> Result<Config, ConfigError> {
+        let config = Self::read_from(opts, env_file, system_file)?;
+        config.check_host()?;
+        Ok(config)
+    }
+
+    fn read_from(
         opts: &LoadOptions,
         env_file: Option<PathBuf>,
         system_file: &Path,
@@ -268,7 +286,6 @@ impl Config {
                 return Err(ConfigError::plain("--uri: the URI is empty".to_string()));
             }
         }
-        config.check_host()?;
         Ok(config)
     }
 

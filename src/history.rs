@@ -59,7 +59,16 @@ pub struct RunRecord {
     pub scripts: Vec<ScriptRecord>,
     /// Planned scripts that never started (bail-out, interruption).
     #[serde(default)]
-    pub not_run: Vec<String>,
+    pub not_run: Vec<NotRunRecord>,
+}
+
+/// A planned script that never started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotRunRecord {
+    pub id: String,
+    /// An external script's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
 }
 
 /// One script in a recorded run.
@@ -175,7 +184,7 @@ impl RunRecord {
     /// The record of a finished run. `scripts` is the plan (for external
     /// scripts' paths and the digests); `wall` the run's wall time.
     pub fn of(report: &Report, scripts: &[Script], wall: Duration, profile: Option<&str>) -> Self {
-        let scripts = report
+        let records = report
             .scripts
             .iter()
             .map(|r| {
@@ -200,8 +209,19 @@ impl RunRecord {
             command_line: report.environment.command_line.clone(),
             incomplete: report.incomplete,
             environment: EnvSummary::of(&report.environment),
-            scripts,
-            not_run: report.not_run.iter().map(|n| n.id.clone()).collect(),
+            scripts: records,
+            not_run: report
+                .not_run
+                .iter()
+                .map(|n| NotRunRecord {
+                    id: n.id.clone(),
+                    path: scripts
+                        .iter()
+                        .find(|s| s.id == n.id)
+                        .and_then(|s| s.path())
+                        .map(absolute),
+                })
+                .collect(),
         }
     }
 
@@ -212,8 +232,22 @@ impl RunRecord {
             .iter()
             .filter(|s| s.status.is_failure())
             .map(|s| s.id.as_str())
-            .chain(self.not_run.iter().map(String::as_str))
+            .chain(self.not_run.iter().map(|n| n.id.as_str()))
             .collect()
+    }
+
+    /// The file of external script `id` in this run, if it was one.
+    pub fn path_of(&self, id: &str) -> Option<&Path> {
+        self.scripts
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.path.as_deref())
+            .or_else(|| {
+                self.not_run
+                    .iter()
+                    .find(|n| n.id == id)
+                    .and_then(|n| n.path.as_deref())
+            })
     }
 
     /// Script count per status, in [`ScriptStatus::ALL`] order (non-zero only).

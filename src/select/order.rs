@@ -62,8 +62,10 @@ impl Order {
     }
 }
 
+use std::collections::HashMap;
+
 use crate::harness::discover::Script;
-use crate::history::RunRecord;
+use crate::history::{RunRecord, ScriptRecord};
 use crate::report::model::Report;
 
 /// Puts `scripts` (in path order) in `order`, from `runs` (the URI's
@@ -79,13 +81,26 @@ pub fn arrange_with(
     runs: &[RunRecord],
     digest: impl Fn(&Script) -> String,
 ) {
+    // Per script id: its newest record, and the newest run (1-based) in
+    // which it failed.
+    let mut newest: HashMap<&str, &ScriptRecord> = HashMap::new();
+    let mut failed_in: HashMap<&str, usize> = HashMap::new();
+    for (i, run) in runs.iter().enumerate() {
+        for r in &run.scripts {
+            newest.insert(&r.id, r);
+            if r.status.is_failure() {
+                failed_in.insert(&r.id, i + 1);
+            }
+        }
+    }
     match order {
         Order::Path => {}
         Order::SlowFirst => {
             // Unknown durations sort as the longest.
             let key = |s: &Script| {
-                newest(runs, &s.id)
-                    .map(|(_, r)| r.duration)
+                newest
+                    .get(s.id.as_str())
+                    .map(|r| r.duration)
                     .unwrap_or(f64::INFINITY)
             };
             scripts.sort_by(|a, b| key(b).total_cmp(&key(a)));
@@ -96,67 +111,46 @@ pub fn arrange_with(
         }
         Order::Recent => {
             let now = runs.len() + 1;
-            let key = |s: &Script| -> usize {
-                let changed = match newest(runs, &s.id) {
-                    None => true,
-                    Some((_, r)) => {
-                        let d = digest(s);
-                        !d.is_empty() && !r.digest.is_empty() && d != r.digest
-                    }
-                };
-                if changed {
-                    return now;
-                }
-                runs.iter()
-                    .rposition(|run| {
-                        run.scripts
-                            .iter()
-                            .any(|r| r.id == s.id && r.status.is_failure())
-                    })
-                    .map(|i| i + 1)
-                    .unwrap_or(0)
-            };
-            let keys: Vec<(String, usize)> =
-                scripts.iter().map(|s| (s.id.clone(), key(s))).collect();
-            let key_of = |s: &Script| {
-                keys.iter()
-                    .find(|(id, _)| *id == s.id)
-                    .map(|(_, k)| *k)
-                    .unwrap_or(0)
-            };
-            scripts.sort_by_key(|s| std::cmp::Reverse(key_of(s)));
+            let keys: HashMap<String, usize> = scripts
+                .iter()
+                .map(|s| {
+                    let changed = match newest.get(s.id.as_str()) {
+                        None => true,
+                        Some(r) => {
+                            let d = digest(s);
+                            !d.is_empty() && !r.digest.is_empty() && d != r.digest
+                        }
+                    };
+                    let key = if changed {
+                        now
+                    } else {
+                        failed_in.get(s.id.as_str()).copied().unwrap_or(0)
+                    };
+                    (s.id.clone(), key)
+                })
+                .collect();
+            scripts.sort_by_key(|s| std::cmp::Reverse(keys.get(&s.id).copied().unwrap_or(0)));
         }
     }
-}
-
-/// The newest record of script `id`, with the index of its run.
-fn newest<'a>(
-    runs: &'a [RunRecord],
-    id: &str,
-) -> Option<(usize, &'a crate::history::ScriptRecord)> {
-    runs.iter()
-        .enumerate()
-        .rev()
-        .find_map(|(i, run)| run.scripts.iter().find(|r| r.id == id).map(|r| (i, r)))
 }
 
 /// Puts a report's scripts (and those not run) back in path order, the
 /// order of `planned`, whatever order they were scheduled in.
 pub fn restore_path_order(report: &mut Report, planned: &[Script]) {
-    let index = |id: &str| {
-        planned
-            .iter()
-            .position(|s| s.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    report.scripts.sort_by_key(|s| index(&s.id));
-    report.not_run.sort_by_key(|n| index(&n.id));
+    let index: HashMap<&str, usize> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let at = |id: &str| index.get(id).copied().unwrap_or(usize::MAX);
+    report.scripts.sort_by_key(|s| at(&s.id));
+    report.not_run.sort_by_key(|n| at(&n.id));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{EnvSummary, ScriptRecord};
+    use crate::history::EnvSummary;
     use crate::report::model::{NotRun, ScriptResult, ScriptStatus};
     use crate::script::Meta;
 
@@ -192,7 +186,13 @@ mod tests {
                     digest: digest.to_string(),
                 })
                 .collect(),
-            not_run: not_run.iter().map(|s| s.to_string()).collect(),
+            not_run: not_run
+                .iter()
+                .map(|s| crate::history::NotRunRecord {
+                    id: s.to_string(),
+                    path: None,
+                })
+                .collect(),
         }
     }
 
