@@ -278,7 +278,7 @@ fn rerun_failed(
     }
     if picked.is_empty() {
         eprintln!(
-            "tck: --rerun-failed: none of the scripts given did not pass in the last run on {uri}; \
+            "tck: --rerun-failed: none of the scripts given failed in the last run on {uri}; \
              what did not pass: {}",
             failed.join(", ")
         );
