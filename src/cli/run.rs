@@ -24,8 +24,10 @@ use crate::report::console::{use_colour, ColourChoice, Console, ConsoleOptions, 
 /// The exit statuses of `tck run`, for `--help`.
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0    every script passed or was skipped
-  1    a script failed, errored, timed out, crashed or bailed out
+  0    every script passed, was flaky or was skipped (or --rerun-failed
+       found nothing to rerun)
+  1    a script failed, errored, timed out, crashed or bailed out (or was
+       flaky, with --flaky-fails)
   2    usage or configuration error (nothing was run, or the run could not start)
   130  interrupted (SIGINT or SIGTERM); the partial summary is printed";
 
