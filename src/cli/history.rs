@@ -112,6 +112,9 @@ pub fn main(args: HistoryArgs) -> ExitCode {
                         others.join(", ")
                     ));
                 }
+                if config.history_keep == 0 {
+                    msg.push_str(" Recording is off: the configuration sets history_keep = 0.");
+                }
                 println!("{msg}");
                 return ExitCode::SUCCESS;
             }

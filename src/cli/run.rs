@@ -224,12 +224,9 @@ pub fn main(args: RunArgs) -> ExitCode {
                 report.environment.config_digest = config.digest();
             }
             selection::record(&plan, &report, started.elapsed());
-            let written = selection::prepare_outputs(eff)
-                .map_err(|e| e.to_string())
-                .and_then(|()| {
-                    crate::report::write_outputs(&report, &eff.outputs, &raw)
-                        .map_err(|e| e.to_string())
-                });
+            let written = selection::prepare_outputs(eff).and_then(|()| {
+                crate::report::write_outputs(&report, &eff.outputs, &raw).map_err(|e| e.to_string())
+            });
             if let Err(e) = written {
                 eprintln!("tck: {e}");
                 return ExitCode::from(EXIT_USAGE);
