@@ -11,6 +11,7 @@
 extern crate self as tck;
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod harness;
 pub mod prelude;

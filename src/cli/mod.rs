@@ -3,6 +3,7 @@
 
 pub mod clean;
 pub mod common;
+pub mod compare;
 pub mod exec;
 pub mod list;
 pub mod parse;
@@ -56,6 +57,10 @@ pub enum Command {
     Render(render::Args),
     /// Turn TAP files, tck archives or Perl libvirt-tck XML into a tck XML report.
     Import(import::Args),
+    /// Compare reports: regressions, fixes, new and removed tests; a matrix
+    /// and a per-area readiness roll-up for more than two.
+    #[command(after_help = compare::EXIT_STATUS_HELP)]
+    Compare(compare::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -69,5 +74,15 @@ pub fn main() -> ExitCode {
         Some(Command::Exec(args)) => exec::main(args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Compare(args)) => compare::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -87,6 +87,9 @@ pub struct RunArgs {
     /// scripts that do not touch libvirt.
     #[arg(long)]
     pub no_fixture: bool,
+
+    #[command(flatten)]
+    pub compare: crate::cli::compare::CompareWithArgs,
 }
 
 pub fn main(args: RunArgs) -> ExitCode {
@@ -107,6 +110,14 @@ pub fn main(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     }
+
+    let compare_with = match args.compare.load() {
+        Ok(old) => old,
+        Err(e) => {
+            eprintln!("tck: --compare-with: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
 
     let mut config = match args.config.load() {
         Ok(c) => c,
@@ -203,7 +214,15 @@ pub fn main(args: RunArgs) -> ExitCode {
                 eprintln!("tck: {e}");
                 return ExitCode::from(EXIT_USAGE);
             }
-            ExitCode::from(harness::exit_status(&report, interrupt.is_set()))
+            let mut status = harness::exit_status(&report, interrupt.is_set());
+            if let Some((path, old)) = &compare_with {
+                let regressed =
+                    crate::cli::compare::after_run(path, old, &report, &mut std::io::stdout());
+                if regressed && status == 0 {
+                    status = 1;
+                }
+            }
+            ExitCode::from(status)
         }
         Err(e) => {
             eprintln!("tck: {e}");
