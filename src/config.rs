@@ -20,7 +20,9 @@ mod error;
 mod host;
 mod raw;
 
+pub(crate) use error::line_of;
 pub use error::ConfigError;
+pub(crate) use raw::toml_error;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

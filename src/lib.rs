@@ -14,6 +14,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod harness;
+pub mod known_broken;
 pub mod prelude;
 pub mod registry;
 pub mod report;

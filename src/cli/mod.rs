@@ -5,8 +5,10 @@ pub mod clean;
 pub mod common;
 pub mod compare;
 pub mod exec;
+pub mod known_broken;
 pub mod list;
 pub mod parse;
+pub mod problems;
 pub mod run;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
@@ -61,6 +63,12 @@ pub enum Command {
     /// and a per-area readiness roll-up for more than two.
     #[command(after_help = compare::EXIT_STATUS_HELP)]
     Compare(compare::Args),
+    /// Show what remains of reports' failures after masking the known-broken
+    /// ones, and which known-broken entries are stale or expired.
+    #[command(after_help = problems::EXIT_STATUS_HELP)]
+    Problems(problems::Args),
+    /// Known-broken files: `suggest` writes entries for current failures.
+    KnownBroken(known_broken::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +83,8 @@ pub fn main() -> ExitCode {
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Compare(args)) => compare::run(&args),
+        Some(Command::Problems(args)) => problems::run(&args),
+        Some(Command::KnownBroken(args)) => known_broken::run(&args),
     }
 }
 

@@ -288,7 +288,7 @@ pub fn inherited(script: ScriptCell<'_>) -> State {
 /// Did the script run to its end (so a point it does not list does not
 /// exist in its version)? Passed, or failed with its whole plan run and
 /// valid TAP.
-fn completed(s: &ScriptResult) -> bool {
+pub(crate) fn completed(s: &ScriptResult) -> bool {
     match s.status {
         ScriptStatus::Pass | ScriptStatus::Flaky => true,
         ScriptStatus::Fail => {
