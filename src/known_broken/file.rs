@@ -105,14 +105,16 @@ pub fn parse(text: &str, origin: &str) -> Result<KnownBroken, ConfigError> {
                 toml::Value::String(s) => TestSel::Description(
                     Pattern::new(s).map_err(|m| at(t.span().start, "test", m))?,
                 ),
-                other => return Err(at(
-                    t.span().start,
-                    "test",
-                    format!(
+                other => {
+                    return Err(at(
+                        t.span().start,
+                        "test",
+                        format!(
                         "a {} is not a test point: give a description glob (string) or a number",
                         other.type_str()
                     ),
-                )),
+                    ))
+                }
             }),
         };
         let range =
