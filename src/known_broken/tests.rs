@@ -690,3 +690,35 @@ fn problems_json_and_html() {
     let expected = page.find("Expected failures (1)").unwrap();
     assert!(unexpected < expected);
 }
+
+#[test]
+fn the_example_file_loads_no_entry_and_every_commented_entry_is_valid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/known-broken/example.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // As shipped: nothing (loading the directory must not mask anything).
+    let k = load(&[path.parent().unwrap().to_path_buf()]).unwrap();
+    assert!(k.entries.is_empty() && k.warnings.is_empty());
+    // Uncommented ("#" followed by no space): valid entries, no warnings,
+    // and every key of the format appears.
+    let entries: String = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('#').filter(|r| !r.starts_with([' ', '\t']) && !r.is_empty()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let k = parse(&entries, "example.toml").unwrap_or_else(|e| panic!("{e}\n{entries}"));
+    assert_eq!(k.entries.len(), 3);
+    assert!(k.warnings.is_empty(), "{:?}", k.warnings);
+    for key in [
+        "script", "test", "driver", "uri", "libvirt", "hypervisor", "os", "arch", "reason",
+        "expires", "flaky",
+    ] {
+        assert!(
+            entries.lines().any(|l| l.starts_with(&format!("{key} ="))),
+            "the example shows {key}"
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("# {key} "))),
+            "the example explains {key}"
+        );
+    }
+}
