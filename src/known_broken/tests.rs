@@ -693,7 +693,8 @@ fn problems_json_and_html() {
 
 #[test]
 fn the_example_file_loads_no_entry_and_every_commented_entry_is_valid() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/known-broken/example.toml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/known-broken/example.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     // As shipped: nothing (loading the directory must not mask anything).
     let k = load(&[path.parent().unwrap().to_path_buf()]).unwrap();
@@ -702,15 +703,27 @@ fn the_example_file_loads_no_entry_and_every_commented_entry_is_valid() {
     // and every key of the format appears.
     let entries: String = text
         .lines()
-        .filter_map(|l| l.strip_prefix('#').filter(|r| !r.starts_with([' ', '\t']) && !r.is_empty()))
+        .filter_map(|l| {
+            l.strip_prefix('#')
+                .filter(|r| !r.starts_with([' ', '\t']) && !r.is_empty())
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     let k = parse(&entries, "example.toml").unwrap_or_else(|e| panic!("{e}\n{entries}"));
     assert_eq!(k.entries.len(), 3);
     assert!(k.warnings.is_empty(), "{:?}", k.warnings);
     for key in [
-        "script", "test", "driver", "uri", "libvirt", "hypervisor", "os", "arch", "reason",
-        "expires", "flaky",
+        "script",
+        "test",
+        "driver",
+        "uri",
+        "libvirt",
+        "hypervisor",
+        "os",
+        "arch",
+        "reason",
+        "expires",
+        "flaky",
     ] {
         assert!(
             entries.lines().any(|l| l.starts_with(&format!("{key} ="))),
