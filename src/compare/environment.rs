@@ -42,6 +42,19 @@ fn fields(e: &Environment) -> [(&'static str, String); 15] {
     ]
 }
 
+/// A difference's value for people: "(unknown)" when not recorded, and
+/// digests cut to their first 12 hex digits (enough to tell them apart;
+/// JSON keeps them whole).
+pub fn display_value(field: &str, v: &str) -> String {
+    if v.is_empty() {
+        "(unknown)".to_string()
+    } else if field.ends_with("digest") {
+        v.chars().take(12).collect()
+    } else {
+        v.to_string()
+    }
+}
+
 /// `ID-VERSION_ID` of os-release ("debian-12"), the form known-broken
 /// files use too; "" when unknown.
 pub fn os_of(e: &Environment) -> String {

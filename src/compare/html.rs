@@ -206,7 +206,11 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
             .iter()
             .map(|d| EnvView {
                 field: d.field,
-                values: d.values.iter().map(|x| v(x)).collect(),
+                values: d
+                    .values
+                    .iter()
+                    .map(|x| v(&super::environment::display_value(d.field, x)))
+                    .collect(),
             })
             .collect(),
         notes: cmp.notes.iter().map(|x| v(x)).collect(),

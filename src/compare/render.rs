@@ -297,12 +297,7 @@ fn environment_text(cmp: &Comparison<'_>, out: &mut String) {
         .max()
         .unwrap_or(0);
     let short = |v: &str, field: &str| -> String {
-        let v = if v.is_empty() { "(unknown)" } else { v };
-        if field.ends_with("digest") && v.chars().count() > 12 {
-            safe_line(&v.chars().take(12).collect::<String>())
-        } else {
-            safe_line(v)
-        }
+        safe_line(&super::environment::display_value(field, v))
     };
     if n == 2 {
         for d in &cmp.environment {
