@@ -15,8 +15,11 @@ Exit status:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// What needs fixing first, for people.
     Text,
+    /// Every section (docs/known-broken.md).
     Json,
+    /// Self-contained HTML page.
     Html,
 }
 
