@@ -21,8 +21,10 @@ mod host;
 pub mod profile;
 mod raw;
 
+pub(crate) use error::line_of;
 pub use error::ConfigError;
 pub use profile::Profile;
+pub(crate) use raw::toml_error;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -11,9 +11,11 @@
 extern crate self as tck;
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod harness;
 pub mod history;
+pub mod known_broken;
 pub mod prelude;
 pub mod registry;
 pub mod report;

@@ -3,10 +3,13 @@
 
 pub mod clean;
 pub mod common;
+pub mod compare;
 pub mod exec;
 pub mod history;
+pub mod known_broken;
 pub mod list;
 pub mod parse;
+pub mod problems;
 pub mod run;
 pub mod selection;
 
@@ -63,6 +66,16 @@ pub enum Command {
     Render(render::Args),
     /// Turn TAP files, tck archives or Perl libvirt-tck XML into a tck XML report.
     Import(import::Args),
+    /// Compare reports: regressions, fixes, new and removed tests; a matrix
+    /// and a per-area readiness roll-up for more than two.
+    #[command(after_help = compare::EXIT_STATUS_HELP)]
+    Compare(compare::Args),
+    /// Show what remains of reports' failures after masking the known-broken
+    /// ones, and which known-broken entries are stale or expired.
+    #[command(after_help = problems::EXIT_STATUS_HELP)]
+    Problems(problems::Args),
+    /// Known-broken files: `suggest` writes entries for current failures.
+    KnownBroken(known_broken::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -77,5 +90,17 @@ pub fn main() -> ExitCode {
         Some(Command::Exec(args)) => exec::main(args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Compare(args)) => compare::run(&args),
+        Some(Command::Problems(args)) => problems::run(&args),
+        Some(Command::KnownBroken(args)) => known_broken::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -27,7 +27,9 @@ Exit status:
   0    every script passed, was flaky or was skipped (or --rerun-failed
        found nothing to rerun)
   1    a script failed, errored, timed out, crashed or bailed out (or was
-       flaky, with --flaky-fails)
+       flaky, with --flaky-fails; with --known-broken: only failures no
+       entry masks, or an entry's result passed; with --compare-with: or a
+       regression against OLD)
   2    usage or configuration error (nothing was run, or the run could not start)
   130  interrupted (SIGINT or SIGTERM); the partial summary is printed";
 
@@ -93,6 +95,12 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub selection: super::selection::SelectionArgs,
+
+    #[command(flatten)]
+    pub compare: crate::cli::compare::CompareWithArgs,
+
+    #[command(flatten)]
+    pub known_broken: crate::cli::known_broken::KnownBrokenArgs,
 }
 
 pub fn main(args: RunArgs) -> ExitCode {
@@ -113,6 +121,19 @@ pub fn main(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     }
+
+    let compare_with = match args.compare.load() {
+        Ok(old) => old,
+        Err(e) => {
+            eprintln!("tck: --compare-with: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+
+    let known_broken = match args.known_broken.load() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
 
     let mut config = match args.config.load() {
         Ok(c) => c,
@@ -195,8 +216,25 @@ pub fn main(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // With --known-broken the console sees each result masked by the
+    // entries in scope for this run's environment.
+    let mut env = crate::report::model::Environment {
+        uri: settings.uri.clone(),
+        ..Default::default()
+    };
+    if known_broken.is_some() {
+        fixture.describe(&mut env);
+    }
+    let mut masking;
+    let shown: &mut dyn crate::harness::Observer = match &known_broken {
+        Some(k) => {
+            masking = k.observer(&env, &mut console);
+            &mut masking
+        }
+        None => &mut console,
+    };
     let started = std::time::Instant::now();
-    let mut observers = crate::harness::runner::Tee(vec![&mut console, &mut raw]);
+    let mut observers = crate::harness::runner::Tee(vec![shown, &mut raw]);
     let ran = if eff.repeat > 1 {
         harness::repeat::run_repeated(
             &plan.scripts,
@@ -223,6 +261,9 @@ pub fn main(args: RunArgs) -> ExitCode {
                 // which settings the run had (history compares it).
                 report.environment.config_digest = config.digest();
             }
+            let unexpected_pass = known_broken
+                .as_ref()
+                .is_some_and(|k| k.finish(&mut report, &mut std::io::stdout()));
             selection::record(&plan, &report, started.elapsed());
             let written = selection::prepare_outputs(eff).and_then(|()| {
                 crate::report::write_outputs(&report, &eff.outputs, &raw).map_err(|e| e.to_string())
@@ -232,7 +273,18 @@ pub fn main(args: RunArgs) -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
             let code = harness::exit_status(&report, interrupt.is_set());
-            ExitCode::from(selection::exit_status(code, &report, eff.flaky_fails))
+            let mut status = selection::exit_status(code, &report, eff.flaky_fails);
+            if unexpected_pass && status == 0 {
+                status = 1;
+            }
+            if let Some((path, old)) = &compare_with {
+                let regressed =
+                    crate::cli::compare::after_run(path, old, &report, &mut std::io::stdout());
+                if regressed && status == 0 {
+                    status = 1;
+                }
+            }
+            ExitCode::from(status)
         }
         Err(e) => {
             eprintln!("tck: {e}");

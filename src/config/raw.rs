@@ -664,7 +664,7 @@ fn find_key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 /// A TOML or serde error, with its line and the key it concerns.
-fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> ConfigError {
+pub(crate) fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> ConfigError {
     let line = e.span().map(|s| line_of(text, s.start));
     // toml keeps the key path private but prints it ("in `a.b`") when the
     // error has no input attached.

@@ -198,6 +198,11 @@ impl<W: Write> Console<W> {
         let _ = self.out.flush();
     }
 
+    /// A failure a known-broken entry explains (`--known-broken`).
+    fn masked(r: &ScriptResult) -> bool {
+        r.status.is_failure() && r.mask.is_some()
+    }
+
     fn script_line(&self, r: &ScriptResult) -> String {
         let mut line = String::new();
         if self.opts.timer {
@@ -219,14 +224,28 @@ impl<W: Write> Console<W> {
             }
             detail.push_str(&runs);
         }
+        let word = if Self::masked(r) {
+            self.paint(
+                &format!("{:>7}", r.status.as_str().to_ascii_uppercase()),
+                "33",
+            )
+        } else {
+            self.status_word(r.status, 7)
+        };
         line.push_str(&format!(
             "{} [{:>7}] {}",
-            self.status_word(r.status, 7),
+            word,
             duration_text(r.duration),
             safe_line(&r.id)
         ));
         if !detail.is_empty() {
             line.push_str(&format!("  {}", safe_line(&detail)));
+        }
+        if let Some(m) = r.mask.as_ref().filter(|_| Self::masked(r)) {
+            line.push_str(&format!(
+                "  {}",
+                self.paint(&format!("(known broken: {})", safe_line(&m.reason)), "33")
+            ));
         }
         if !r.leaked.is_empty() {
             line.push_str(&format!(
@@ -275,7 +294,11 @@ impl<W: Write> Console<W> {
         ));
         let mut by_status = Vec::new();
         for st in ScriptStatus::ALL {
-            let c = report.scripts.iter().filter(|r| r.status == st).count();
+            let c = report
+                .scripts
+                .iter()
+                .filter(|r| r.status == st && !Self::masked(r))
+                .count();
             if c > 0 {
                 let text = format!("{c} {}", st.as_str());
                 by_status.push(if self.fails(st) {
@@ -284,6 +307,10 @@ impl<W: Write> Console<W> {
                     text
                 });
             }
+        }
+        let known = report.scripts.iter().filter(|r| Self::masked(r)).count();
+        if known > 0 {
+            by_status.push(self.paint(&format!("{known} known broken"), "33"));
         }
         if !report.not_run.is_empty() {
             by_status.push(self.paint(&format!("{} not run", report.not_run.len()), "33"));
@@ -328,6 +355,10 @@ impl<W: Write> Console<W> {
         s.push_str(&format!("  test points: {} total", points.total));
         if points.total > 0 {
             s.push_str(&format!(": {}", counts_text(&points)));
+        }
+        let masked_points: usize = report.scripts.iter().map(|r| masked_points(&r.tests)).sum();
+        if masked_points > 0 {
+            s.push_str(&format!(" ({masked_points} failed known broken)"));
         }
         s.push('\n');
         let leaks: Vec<String> = report
@@ -398,7 +429,7 @@ impl<W: Write> Console<W> {
         let failures: Vec<&ScriptResult> = report
             .scripts
             .iter()
-            .filter(|r| self.fails(r.status))
+            .filter(|r| self.fails(r.status) && !Self::masked(r))
             .collect();
         if failures.is_empty() {
             return;
@@ -733,6 +764,17 @@ fn escape_char(c: char, out: &mut String) {
     }
 }
 
+/// Failing test points masked by a known-broken entry (every level).
+fn masked_points(tests: &[TestResult]) -> usize {
+    tests
+        .iter()
+        .map(|t| {
+            usize::from(t.outcome == PointOutcome::Fail && t.mask.is_some())
+                + t.subtest.as_ref().map_or(0, |s| masked_points(&s.tests))
+        })
+        .sum()
+}
+
 /// Columns of the terminal on stdout (80 when unknown).
 fn terminal_width() -> usize {
     // SAFETY: TIOCGWINSZ fills a plain winsize struct; a zeroed one is a
@@ -907,6 +949,57 @@ mod tests {
         );
         // Nothing is left of it once all is done.
         assert!(text.contains("b.sh\n\nSummary"), "{text:?}");
+    }
+
+    #[test]
+    fn known_broken_failures_are_counted_apart_and_not_listed() {
+        use crate::report::model::Mask;
+        let mut c = Console::new(Vec::new(), opts(Verbosity::Normal));
+        let mask = Mask {
+            entry: "kb.toml:3".into(),
+            reason: "bug 42".into(),
+            flaky: false,
+        };
+        let mut known = result(
+            "a/010-known",
+            ScriptStatus::Fail,
+            "1 of 1 test points failed",
+        );
+        known.tests.push(TestResult {
+            number: 1,
+            description: "broken thing".into(),
+            outcome: PointOutcome::Fail,
+            directive: None,
+            reason: None,
+            yaml: None,
+            identity: "broken thing".into(),
+            subtest: None,
+            mask: Some(mask.clone()),
+        });
+        known.counts.total = 1;
+        known.counts.fail = 1;
+        known.mask = Some(mask);
+        let bad = result("a/020-bad", ScriptStatus::Crash, "killed by SIGSEGV");
+        c.script_finished(&known, &ScriptOutput::default());
+        c.script_finished(&bad, &ScriptOutput::default());
+        let report = Report {
+            scripts: vec![known, bad],
+            ..Report::default()
+        };
+        c.run_finished(&report, Duration::from_secs(1));
+        let text = String::from_utf8(c.into_inner()).expect("utf-8");
+        assert!(
+            text.contains("a/010-known  1 of 1 test points failed  (known broken: bug 42)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("scripts:     1 crash, 1 known broken"),
+            "{text}"
+        );
+        assert!(text.contains("(1 failed known broken)"), "{text}");
+        let failures = &text[text.find("Failures:").expect(&text)..];
+        assert!(failures.contains("a/020-bad"), "{text}");
+        assert!(!failures.contains("a/010-known"), "{text}");
     }
 
     #[test]

@@ -5,7 +5,9 @@ would see: the page's innerText (which leaves out collapsed <details>
 content and display:none elements), the console errors, and the result of
 using the page's filter box.
 
-usage: visible.py REPORT.html
+usage: visible.py REPORT.html          (a tck report page: also uses its filter)
+       visible.py PAGE.html --plain     (any page: text, and text with every
+                                         <details> opened)
 Needs Debian's chromium and chromium-driver.
 """
 import json
@@ -39,6 +41,7 @@ def call(port, method, path, body=None):
 
 def main():
     html = os.path.abspath(sys.argv[1])
+    plain = "--plain" in sys.argv[2:]
     driver = shutil.which("chromedriver")
     browser = shutil.which("chromium")
     if not driver or not browser:
@@ -71,16 +74,12 @@ def main():
             result = {"load_seconds": load_seconds,
                       "title": run("return document.title"),
                       "text": run("return document.body.innerText")}
-            # Use the filter: only scripts matching it stay visible.
-            result["filtered_text"] = run(
-                "var f = document.getElementById('filter'); f.value = 'skipall';"
-                "f.dispatchEvent(new Event('input'));"
-                "return document.getElementById('scripts').innerText")
-            result["expanded_text"] = run(
-                "var f = document.getElementById('filter'); f.value = '';"
-                "f.dispatchEvent(new Event('input'));"
-                "document.getElementById('expand').click();"
-                "return document.getElementById('scripts').innerText")
+            if plain:
+                result["expanded_text"] = run(
+                    "document.querySelectorAll('details').forEach(function (d) { d.open = true; });"
+                    "return document.body.innerText")
+            else:
+                report_page(run, result)
             try:
                 logs = call(port, "POST", f"/session/{session}/se/log", {"type": "browser"})
             except Exception:
@@ -94,6 +93,20 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def report_page(run, result):
+    """The report page's own controls: the filter and the expand button."""
+    # Use the filter: only scripts matching it stay visible.
+    result["filtered_text"] = run(
+        "var f = document.getElementById('filter'); f.value = 'skipall';"
+        "f.dispatchEvent(new Event('input'));"
+        "return document.getElementById('scripts').innerText")
+    result["expanded_text"] = run(
+        "var f = document.getElementById('filter'); f.value = '';"
+        "f.dispatchEvent(new Event('input'));"
+        "document.getElementById('expand').click();"
+        "return document.getElementById('scripts').innerText")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,255 @@
+//! The compare and problems pages in a real browser: headless Chromium
+//! (Debian's `chromium` and `chromium-driver`, through
+//! tests/browser/visible.py) renders them and we check what a person sees
+//! (`innerText` leaves out collapsed `<details>` content).
+
+use std::path::Path;
+use std::process::Command;
+use tck::compare::render::RenderOptions;
+use tck::compare::{compare, html, Input, Options};
+use tck::known_broken::{mask_report, parse, problems, render, Date};
+use tck::report::model::*;
+use tck::tap::model::{Plan, PointOutcome};
+use tck::yaml::Yaml;
+
+fn visible(html_path: &Path) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/visible.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(html_path)
+        .arg("--plain")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "the browser check failed (needs: apt-get install chromium chromium-driver):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("visible.py prints JSON")
+}
+
+fn point(n: u64, desc: &str, outcome: PointOutcome) -> TestResult {
+    TestResult {
+        number: n,
+        description: desc.into(),
+        outcome,
+        directive: None,
+        reason: None,
+        yaml: None,
+        identity: identity_of(n, desc, None),
+        subtest: None,
+        mask: None,
+    }
+}
+
+fn script(id: &str, status: ScriptStatus, tests: Vec<TestResult>) -> ScriptResult {
+    let mut s = ScriptResult::without_output(id, "", status, "");
+    s.plan = Some(Plan {
+        start: 1,
+        end: tests.len() as u64,
+        skip_reason: None,
+    });
+    s.counts.total = tests.len() as u64;
+    s.tests = tests;
+    s
+}
+
+fn report(driver: &str, hv: &str, scripts: Vec<ScriptResult>) -> Report {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        environment: Environment {
+            driver: driver.into(),
+            hypervisor_version: hv.into(),
+            libvirt_daemon_version: "11.3.0".into(),
+            os_id: "debian".into(),
+            os_version: "12".into(),
+            arch: "x86_64".into(),
+            ..Environment::default()
+        },
+        scripts,
+        ..Report::default()
+    }
+}
+
+/// Three drivers: QEMU passes everything, TEST fails a point (a
+/// regression from QEMU), LXC skips the domain script as unsupported.
+fn three() -> [Report; 3] {
+    use PointOutcome::*;
+    let mut fail = point(2, "lookup raises NO_DOMAIN", Fail);
+    fail.yaml = Some(Yaml::Map(vec![(
+        "got".into(),
+        Yaml::Str("domain found".into()),
+    )]));
+    let mut lxc_skip = ScriptResult::without_output(
+        "domain/050-lifecycle",
+        "",
+        ScriptStatus::Skip,
+        "unsupported by driver: no domains",
+    );
+    lxc_skip.skip_kind = Some(SkipKind::Unsupported);
+    [
+        report(
+            "QEMU",
+            "10.0.2",
+            vec![
+                script(
+                    "domain/050-lifecycle",
+                    ScriptStatus::Pass,
+                    vec![
+                        point(1, "define", Pass),
+                        point(2, "lookup raises NO_DOMAIN", Pass),
+                    ],
+                ),
+                script(
+                    "network/010-nat",
+                    ScriptStatus::Pass,
+                    vec![point(1, "start", Pass)],
+                ),
+            ],
+        ),
+        report(
+            "TEST",
+            "0.0.2",
+            vec![
+                script(
+                    "domain/050-lifecycle",
+                    ScriptStatus::Fail,
+                    vec![point(1, "define", Pass), fail],
+                ),
+                script(
+                    "network/010-nat",
+                    ScriptStatus::Fail,
+                    vec![point(1, "start", Fail)],
+                ),
+            ],
+        ),
+        report(
+            "LXC",
+            "11.3.0",
+            vec![
+                lxc_skip,
+                script(
+                    "network/010-nat",
+                    ScriptStatus::Pass,
+                    vec![point(1, "start", Pass)],
+                ),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn browser_shows_compare_regressions_first_then_the_roll_up_and_matrix() {
+    let reports = three();
+    let names = ["qemu.xml", "test.xml", "lxc.xml"].map(String::from);
+    let inputs: Vec<Input<'_>> = reports
+        .iter()
+        .zip(&names)
+        .map(|(report, source)| Input { report, source })
+        .collect();
+    let cmp = compare(&inputs, &Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("compare.html");
+    std::fs::write(&path, html::render(&cmp, RenderOptions::default()).unwrap()).unwrap();
+    let v = visible(&path);
+    assert_eq!(v["console_errors"], serde_json::json!([]), "{v}");
+    let text = v["text"].as_str().unwrap();
+    // The verdict and the regressions, with the worse side's diagnostics,
+    // come before everything else.
+    let verdict = text.find("4 regressions").expect(text);
+    let regressions = text.find("Regressions (4)").expect(text);
+    let diag = text.find("got: domain found").expect(text);
+    let environment = text.find("Environment").expect(text);
+    assert!(
+        verdict < regressions && regressions < diag && diag < environment,
+        "{text}"
+    );
+    assert!(
+        text.contains("domain/050-lifecycle › lookup raises NO_DOMAIN"),
+        "{text}"
+    );
+    // Classes other than regressions and new failures start collapsed.
+    assert!(
+        text.contains("network/010-nat › start PASS → FAIL"),
+        "{text}"
+    );
+    assert!(text.contains("Fixes (2)"), "{text}");
+    assert!(
+        !text.contains("network/010-nat › start FAIL → PASS"),
+        "collapsed: {text}"
+    );
+    let expanded = v["expanded_text"].as_str().unwrap();
+    assert!(
+        expanded.contains("network/010-nat › start FAIL → PASS"),
+        "{expanded}"
+    );
+    // Environment differences, labelled columns.
+    assert!(text.contains("driver\tQEMU\tTEST\tLXC"), "{text}");
+    assert!(
+        text.contains("QEMU 10.0.2, libvirt 11.3.0, debian-12 x86_64"),
+        "{text}"
+    );
+    // Readiness per area and report.
+    assert!(
+        text.contains("domain\t2/2 100%\t1/2 50% (1 failed)\t0/2 0% (2 unsupported)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("network\t1/1 100%\t0/1 0% (1 failed)\t1/1 100%"),
+        "{text}"
+    );
+    // Matrix cells.
+    assert!(
+        text.contains("domain/050-lifecycle\tpass\tfail\tunsupported"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lookup raises NO_DOMAIN\tpass\tfail\tunsupported"),
+        "{text}"
+    );
+    assert!(text.find("Readiness").unwrap() < text.find("Matrix").unwrap());
+}
+
+#[test]
+fn browser_shows_problems_unexpected_first_and_expected_collapsed() {
+    let [_, mut test, _] = three();
+    let kb = parse(
+        "[[broken]]\nscript = \"network/*\"\ndriver = \"TEST\"\nreason = \"no NAT in the test driver\"\n\n[[broken]]\nscript = \"domain/*\"\ntest = \"define\"\nreason = \"once broken\"\n",
+        "kb.toml",
+    )
+    .unwrap();
+    let today = Date {
+        year: 2026,
+        month: 1,
+        day: 1,
+    };
+    let o = mask_report(&mut test, &kb, today);
+    let p = problems(&[(&test, &o)], &["test.xml".to_string()], &kb, today);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("problems.html");
+    std::fs::write(&path, render::html(&p).unwrap()).unwrap();
+    let v = visible(&path);
+    assert_eq!(v["console_errors"], serde_json::json!([]), "{v}");
+    let text = v["text"].as_str().unwrap();
+    let verdict = text
+        .find("1 unexpected failure, 1 unexpected pass, 1 expected failure")
+        .expect(text);
+    let unexpected = text.find("Unexpected failures (1)").expect(text);
+    let failure = text.find("domain/050-lifecycle").expect(text);
+    let stale = text
+        .find("known broken but passed: remove entry kb.toml:6")
+        .expect(text);
+    let expected = text.find("Expected failures (1)").expect(text);
+    assert!(
+        verdict < unexpected && unexpected < failure && failure < stale && stale < expected,
+        "{text}"
+    );
+    assert!(text.contains("got: domain found"), "{text}");
+    // Expected failures are collapsed; opened, they give the reason.
+    assert!(!text.contains("no NAT in the test driver"), "{text}");
+    let expanded = v["expanded_text"].as_str().unwrap();
+    assert!(
+        expanded.contains("known broken: no NAT in the test driver (kb.toml:1)"),
+        "{expanded}"
+    );
+}
