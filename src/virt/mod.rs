@@ -2,6 +2,7 @@
 //! XML builders, guest media, and the context scripts run in.
 
 pub mod assert;
+pub mod caps;
 pub mod clean;
 pub mod connection;
 pub mod context;
@@ -10,4 +11,5 @@ pub mod fingerprint;
 pub mod fixture;
 pub mod requirements;
 pub mod shim;
+pub mod xmltree;
 pub mod xpath;
