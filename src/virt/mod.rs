@@ -2,6 +2,7 @@
 //! XML builders, guest media, and the context scripts run in.
 
 pub mod assert;
+pub mod builders;
 pub mod caps;
 pub mod clean;
 pub mod connection;
@@ -9,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod fingerprint;
 pub mod fixture;
+pub mod generic;
 pub mod requirements;
 pub mod shim;
 pub mod xmltree;
