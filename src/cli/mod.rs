@@ -6,7 +6,9 @@ pub mod common;
 pub mod exec;
 pub mod list;
 pub mod parse;
+pub mod prepare;
 pub mod run;
+pub mod xml;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
 pub mod import;
@@ -56,6 +58,14 @@ pub enum Command {
     Render(render::Args),
     /// Turn TAP files, tck archives or Perl libvirt-tck XML into a tck XML report.
     Import(import::Args),
+    /// Print generic libvirt XML (domain, network, pool, volume, secret,
+    /// nwfilter) for shell scripts.
+    #[command(long_about = xml::XML_HELP, after_help = xml::EXIT_STATUS_HELP)]
+    Xml(xml::XmlArgs),
+    /// Build the guest media (kernel + busybox initramfs) and find which
+    /// domain type boots them.
+    #[command(long_about = prepare::PREPARE_HELP, after_help = prepare::EXIT_STATUS_HELP)]
+    Prepare(prepare::PrepareArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -69,5 +79,7 @@ pub fn main() -> ExitCode {
         Some(Command::Exec(args)) => exec::main(args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Xml(args)) => xml::main(args),
+        Some(Command::Prepare(args)) => prepare::main(args),
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod fixture;
 pub mod generic;
+pub mod media;
 pub mod requirements;
 pub mod shim;
 pub mod xmltree;
