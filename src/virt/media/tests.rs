@@ -235,6 +235,46 @@ fn boot_probes_are_recorded_and_summarised() {
 }
 
 #[test]
+fn guest_boot_summary_for_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::config::Config::from_toml(
+        &format!(
+            "scratch_dir = {:?}\n",
+            dir.path().join("scratch").display().to_string()
+        ),
+        crate::config::ConfigSource::BuiltIn,
+    )
+    .unwrap();
+    assert_eq!(
+        guest_boot_summary(&config, "qemu:///system"),
+        "no guest media (guests idle in firmware)"
+    );
+    let mut s = synthetic(dir.path());
+    s.scratch_dir = config.scratch_dir.clone();
+    prepare(&s).unwrap();
+    record_probe(
+        &s,
+        BootProbe {
+            uri: "qemu:///system".into(),
+            domain_type: "kvm".into(),
+            ready: true,
+            seconds: 1.25,
+            guest_uptime: Some(0.5),
+            detail: String::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        guest_boot_summary(&config, "qemu:///system"),
+        "kvm (ready in 1.2 s, guest uptime 0.5 s)"
+    );
+    assert_eq!(
+        guest_boot_summary(&config, "qemu:///session"),
+        "not probed (run `tck prepare`)"
+    );
+}
+
+#[test]
 fn a_configured_initrd_is_used_as_is() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = synthetic(dir.path());
