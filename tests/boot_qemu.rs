@@ -58,7 +58,7 @@ fn prepared_media_boot_to_ready_and_power_off_on_acpi_shutdown() {
 
     let prefix = unique_prefix();
     let probes =
-        media::probe_boot(&conn, &settings, &prefix, Duration::from_secs(20)).expect("probe");
+        media::probe_boot(&conn, &settings, &prefix, Duration::from_secs(10)).expect("probe");
     for p in &probes {
         eprintln!(
             "probe {}: ready={} in {:.2} s (guest uptime {:?}) {}",

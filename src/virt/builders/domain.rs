@@ -752,6 +752,11 @@ impl Rng {
         self.model = model.to_string();
         self
     }
+    /// Backend model: `random` (a host device), `egd` or `builtin`.
+    pub fn backend_model(mut self, model: &str) -> Rng {
+        self.backend_model = model.to_string();
+        self
+    }
     fn element(&self) -> Element {
         let mut backend = Element::new("backend").attr("model", &self.backend_model);
         if let Some(b) = &self.backend {
@@ -1639,6 +1644,28 @@ mod tests {
         assert_eq!(fs.find_attr("source", "dir"), Some("/var/lib/tck/root"));
         assert_eq!(fs.find_attr("target", "dir"), Some("/"));
         assert!(fs.find("readonly").is_some());
+
+        // The test driver parses filesystems in its generic parser: they
+        // survive a define.
+        let back = define_and_read_back(
+            &DomainBuilder::new("test", "tck-b-fs").filesystem(
+                Filesystem::mount("/srv/share", "share0")
+                    .accessmode("mapped")
+                    .driver("path"),
+            ),
+        );
+        assert_eq!(
+            back.find_attr("devices/filesystem/source", "dir"),
+            Some("/srv/share")
+        );
+        assert_eq!(
+            back.find_attr("devices/filesystem/target", "dir"),
+            Some("share0")
+        );
+        assert_eq!(
+            back.find_attr("devices/filesystem", "accessmode"),
+            Some("mapped")
+        );
     }
 
     #[test]
