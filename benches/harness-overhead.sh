@@ -21,6 +21,8 @@ tck="$root/target/release/tck"
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT INT TERM
+# Runs are recorded in the run history: not in the user's cache.
+export TCK_HISTORY_DIR="$dir/.history"
 i=0
 while [ "$i" -lt "$N" ]; do
     f=$(printf '%s/%04d-trivial.t' "$dir" "$i")

@@ -18,12 +18,15 @@
 
 mod error;
 mod host;
+pub mod profile;
 mod raw;
 
 pub use error::ConfigError;
+pub use profile::Profile;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The system-wide configuration file, used when neither `--config` nor
@@ -42,6 +45,18 @@ pub const DEFAULT_PREFIX: &str = "tck-";
 
 /// The built-in default per-script timeout, in seconds.
 pub const DEFAULT_TIMEOUT: u64 = 300;
+
+/// The most `retries` accepted (config, profile, `--retries`).
+pub const MAX_RETRIES: u32 = 100;
+
+/// Runs kept per URI in the run history, by default.
+pub const DEFAULT_HISTORY_KEEP: u32 = 100;
+
+/// Days a recorded run is kept, by default (0: no age limit).
+pub const DEFAULT_HISTORY_DAYS: u32 = 90;
+
+/// Filter sets every configuration has (a file may redefine them).
+pub const BUILTIN_FILTERS: [(&str, &str); 1] = [("smoke", "priority(0)")];
 
 /// Shortest and longest prefix accepted. Longer prefixes would leave no room
 /// for the local part of a Linux bridge name (15 bytes) after the prefix and
@@ -172,6 +187,22 @@ pub struct Config {
     pub nfs_exports: Vec<NfsExport>,
     pub iscsi_targets: Vec<IscsiTarget>,
     pub free_space_dir: Option<PathBuf>,
+    /// Times a failed script is run again (`--retries`).
+    pub retries: u32,
+    /// Count flaky scripts (failed, then passed on a retry) as failures.
+    pub flaky_fails: bool,
+    /// The run history store; `None`: `<scratch_dir>/history`.
+    pub history_dir: Option<PathBuf>,
+    /// Recorded runs kept per URI (0: record nothing).
+    pub history_keep: u32,
+    /// Days a recorded run is kept (0: no age limit).
+    pub history_days: u32,
+    /// Named filter sets (`[filters]`, used as `--filter @name`).
+    pub filters: BTreeMap<String, String>,
+    /// `[profile.NAME]` tables (`--profile NAME`), the built-in `ci` and
+    /// `dev` included.
+    #[serde(rename = "profile")]
+    pub profiles: BTreeMap<String, Profile>,
     /// Where this configuration came from (not part of the digest).
     #[serde(skip)]
     pub source: ConfigSource,
@@ -199,8 +230,26 @@ impl Config {
         Self::load_from(opts, env.map(PathBuf::from), Path::new(SYSTEM_CONFIG))
     }
 
+    /// [`Config::load`] without the checks against the host, for commands
+    /// that only read the configuration (`tck list`, `tck history`): a
+    /// missing spare disk must not stop them.
+    pub fn read(opts: &LoadOptions) -> Result<Config, ConfigError> {
+        let env = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty());
+        Self::read_from(opts, env.map(PathBuf::from), Path::new(SYSTEM_CONFIG))
+    }
+
     /// [`Config::load`] with the environment and system path given, for tests.
     pub fn load_from(
+        opts: &LoadOptions,
+        env_file: Option<PathBuf>,
+        system_file: &Path,
+    ) -> Result<Config, ConfigError> {
+        let config = Self::read_from(opts, env_file, system_file)?;
+        config.check_host()?;
+        Ok(config)
+    }
+
+    fn read_from(
         opts: &LoadOptions,
         env_file: Option<PathBuf>,
         system_file: &Path,
@@ -237,7 +286,6 @@ impl Config {
                 return Err(ConfigError::plain("--uri: the URI is empty".to_string()));
             }
         }
-        config.check_host()?;
         Ok(config)
     }
 
@@ -286,6 +334,37 @@ impl Config {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, l)| *l)
+    }
+
+    /// The top-level keys that a profile can override, as a profile (the
+    /// lowest layer of [`profile::resolve`]).
+    pub fn base_profile(&self) -> Profile {
+        Profile {
+            jobs: self.jobs,
+            timeout: Some(self.timeout),
+            retries: Some(self.retries),
+            flaky_fails: Some(self.flaky_fails),
+            ..Profile::default()
+        }
+    }
+
+    /// The profile `name`, or an error naming the configuration it is
+    /// missing from and the profiles there are.
+    pub fn profile(&self, name: &str) -> Result<&Profile, ConfigError> {
+        self.profiles.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            let whence = match &self.source {
+                ConfigSource::BuiltIn => {
+                    "the built-in defaults (no configuration file was found)".to_string()
+                }
+                ConfigSource::File { path, .. } => path.display().to_string(),
+            };
+            ConfigError::plain(format!(
+                "--profile {name}: no profile `{name}` in {whence}, which has: {}; \
+                 define it as [profile.{name}] (see conf/default.toml)",
+                names.join(", ")
+            ))
+        })
     }
 
     /// The configuration file's path, for messages (`None` for built-in defaults).

@@ -180,7 +180,15 @@ impl ScriptDef {
 
     /// The script's number (the `NNN` of its file name).
     pub fn number(&self) -> u32 {
-        let file = self.id.rsplit('/').next().unwrap_or("");
-        file.get(..3).and_then(|n| n.parse().ok()).unwrap_or(0)
+        number_of(self.id)
     }
+}
+
+/// The number of a script id: the leading digits of its last path
+/// component (`domain/050-transient` → 50, `sub/7-x.sh` → 7), 0 when it
+/// has none. Built-in and external scripts are numbered alike.
+pub fn number_of(id: &str) -> u32 {
+    let file = id.rsplit('/').next().unwrap_or("");
+    let digits = file.bytes().take_while(u8::is_ascii_digit).count();
+    file[..digits].parse().unwrap_or(0)
 }

@@ -13,6 +13,11 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Runs are recorded in the run history: never in the user's cache.
+fn history_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("history")
+}
+
 fn fixture(rel: &str) -> String {
     fixtures().join(rel).display().to_string()
 }
@@ -33,6 +38,7 @@ fn tck(args: &[&str]) -> Run {
     } = Command::new(TCK)
         .args(args)
         .env_remove("NO_COLOR")
+        .env("TCK_HISTORY_DIR", history_dir())
         .output()
         .expect("tck runs");
     Run {
@@ -569,6 +575,7 @@ fn sigint_stops_the_run_kills_running_scripts_and_exits_130() {
     let dir = scratch();
     let d = dir.path().display().to_string();
     let child = Command::new(TCK)
+        .env("TCK_HISTORY_DIR", history_dir())
         .args(["--no-fixture", "-j1", "--scratch-dir", &d])
         .arg(fixture("sleeper"))
         .arg(fixture("pass"))
@@ -626,6 +633,7 @@ mod library {
             id: id.to_string(),
             title: String::new(),
             meta,
+            tags: Vec::new(),
             source: Source::External(PathBuf::from(path)),
         }
     }

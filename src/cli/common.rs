@@ -35,6 +35,15 @@ impl ConfigArgs {
         }
     }
 
+    /// Read the configuration without checking the host (see
+    /// [`Config::read`]); on error, print it and give the exit status.
+    pub fn read(&self) -> Result<Config, ExitCode> {
+        Config::read(&self.options()).map_err(|e| {
+            eprintln!("tck: configuration error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        })
+    }
+
     /// Load the configuration; on error, print it and give the exit status.
     pub fn load(&self) -> Result<Config, ExitCode> {
         Config::load(&self.options()).map_err(|e| {

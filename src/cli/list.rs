@@ -1,5 +1,6 @@
-//! `tck list`: the scripts a run would cover, with id, title, requirements
-//! and tags, as text or JSON.
+//! `tck list`: the scripts a run would cover, with id, title, priority,
+//! tags and requirements, as text or JSON; `--filter` picks among them
+//! exactly as `tck run --filter` does.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use clap::{Args, ValueEnum};
 use crate::harness::{self, Script};
 use crate::registry::SCRIPTS;
 use crate::report::console::safe_line;
+use crate::select::Filter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -26,19 +28,38 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+
+    /// List only the scripts this expression picks, as `tck run --filter`
+    /// would (see docs/selection.md).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Use the filter of the configuration's [profile.NAME] (unless
+    /// --filter is given).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Configuration file, for its [filters] sets and profiles [default:
+    /// $TCK_CONFIG, else /etc/tck/default.toml, else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(serde::Serialize)]
 struct Entry<'a> {
     id: &'a str,
     title: &'a str,
+    /// The first component of the id ("" for an external file at the top).
     area: &'a str,
+    /// The leading digits of the file name (0 when none).
+    number: u32,
     /// "builtin" or "external".
     kind: &'static str,
     /// External scripts: the file run.
     path: Option<String>,
     requirements: Vec<String>,
-    tags: &'a [&'static str],
+    tags: &'a [String],
+    priority: u8,
     exclusive: bool,
     timeout: Option<u64>,
 }
@@ -47,21 +68,53 @@ fn entry(s: &Script) -> Entry<'_> {
     Entry {
         id: &s.id,
         title: &s.title,
-        area: if s.is_builtin() {
-            crate::report::model::area_of(&s.id)
-        } else {
-            ""
-        },
+        area: s.area(),
+        number: s.number(),
         kind: if s.is_builtin() {
             "builtin"
         } else {
             "external"
         },
         path: s.path().map(|p| p.display().to_string()),
-        requirements: s.meta.requires.iter().map(|r| r.describe()).collect(),
-        tags: s.meta.tags,
+        requirements: s.requirements(),
+        tags: &s.tags,
+        priority: s.meta.priority,
         exclusive: s.meta.exclusive,
         timeout: s.meta.timeout,
+    }
+}
+
+/// The filter to apply, from `--filter` or the profile's; sets come from
+/// the configuration.
+fn filter_of(args: &ListArgs) -> Result<Option<Filter>, ExitCode> {
+    if args.filter.is_none() && args.profile.is_none() {
+        return Ok(None);
+    }
+    let opts = crate::cli::ConfigArgs {
+        config: args.config.clone(),
+        uri: None,
+    };
+    let config = opts.read()?;
+    let (text, whence) = match (&args.filter, &args.profile) {
+        (Some(f), _) => (f.clone(), "--filter".to_string()),
+        (None, Some(name)) => match config.profile(name) {
+            Err(e) => {
+                eprintln!("tck: configuration error: {e}");
+                return Err(ExitCode::from(super::run::EXIT_USAGE));
+            }
+            Ok(p) => match &p.filter {
+                Some(f) => (f.clone(), format!("the filter of profile {name}")),
+                None => return Ok(None),
+            },
+        },
+        (None, None) => return Ok(None),
+    };
+    match Filter::parse(&text, &config.filters) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) => {
+            eprintln!("tck: {whence}: {e}");
+            Err(ExitCode::from(super::run::EXIT_USAGE))
+        }
     }
 }
 
@@ -76,7 +129,23 @@ pub fn main(args: ListArgs) -> ExitCode {
     for note in &found.notes {
         eprintln!("note: {note}");
     }
-    let entries: Vec<Entry> = found.scripts.iter().map(entry).collect();
+    let filter = match filter_of(&args) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut scripts = found.scripts;
+    if let Some(f) = &filter {
+        let before = scripts.len();
+        scripts.retain(|s| f.picks(s));
+        if scripts.is_empty() && args.format == ListFormat::Text {
+            eprintln!(
+                "tck: the filter `{}` picks none of the {before} script{}",
+                f.text(),
+                if before == 1 { "" } else { "s" }
+            );
+        }
+    }
+    let entries: Vec<Entry> = scripts.iter().map(entry).collect();
     let text = match args.format {
         ListFormat::Json => match serde_json::to_string_pretty(&entries) {
             Ok(j) => j + "\n",
@@ -87,7 +156,7 @@ pub fn main(args: ListArgs) -> ExitCode {
         },
         ListFormat::Text => text(&entries),
     };
-    if found.scripts.is_empty() && args.format == ListFormat::Text {
+    if scripts.is_empty() && filter.is_none() && args.format == ListFormat::Text {
         eprintln!("tck: this build has no built-in scripts");
     }
     let mut out = std::io::stdout().lock();
@@ -106,7 +175,7 @@ fn text(entries: &[Entry]) -> String {
         .unwrap_or(0);
     let mut s = String::new();
     for e in entries {
-        let mut extra = Vec::new();
+        let mut extra = vec![format!("priority {}", e.priority)];
         if !e.requirements.is_empty() {
             extra.push(format!("requires {}", e.requirements.join(", ")));
         }

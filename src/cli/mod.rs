@@ -4,10 +4,12 @@
 pub mod clean;
 pub mod common;
 pub mod exec;
+pub mod history;
 pub mod list;
 pub mod parse;
 pub mod prepare;
 pub mod run;
+pub mod selection;
 pub mod xml;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
@@ -36,6 +38,8 @@ pub struct Cli {
     pub run: run::RunArgs,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scripts and print their results (the default subcommand).
@@ -43,6 +47,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// List the scripts a run would cover.
     List(list::ListArgs),
+    /// List the runs recorded for a URI, with their counts and what changed
+    /// in the environment between them.
+    History(history::HistoryArgs),
     /// Parse one TAP stream (a file, or standard input) and print its verdict.
     Parse(parse::ParseArgs),
     /// Remove every libvirt object and scratch file under the prefix (what
@@ -74,6 +81,7 @@ pub fn main() -> ExitCode {
         None => run::main(cli.run),
         Some(Command::Run(args)) => run::main(args),
         Some(Command::List(args)) => list::main(args),
+        Some(Command::History(args)) => history::main(args),
         Some(Command::Parse(args)) => parse::run(args),
         Some(Command::Clean(args)) => clean::main(args),
         Some(Command::Exec(args)) => exec::main(args),

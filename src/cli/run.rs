@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::selection;
 use crate::harness::fixture::{Fixture, NoFixture};
 use crate::harness::{self, Interrupt, RunSettings};
 use crate::registry::SCRIPTS;
@@ -23,8 +24,10 @@ use crate::report::console::{use_colour, ColourChoice, Console, ConsoleOptions, 
 /// The exit statuses of `tck run`, for `--help`.
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0    every script passed or was skipped
-  1    a script failed, errored, timed out, crashed or bailed out
+  0    every script passed, was flaky or was skipped (or --rerun-failed
+       found nothing to rerun)
+  1    a script failed, errored, timed out, crashed or bailed out (or was
+       flaky, with --flaky-fails)
   2    usage or configuration error (nothing was run, or the run could not start)
   130  interrupted (SIGINT or SIGTERM); the partial summary is printed";
 
@@ -87,6 +90,9 @@ pub struct RunArgs {
     /// scripts that do not touch libvirt.
     #[arg(long)]
     pub no_fixture: bool,
+
+    #[command(flatten)]
+    pub selection: super::selection::SelectionArgs,
 }
 
 pub fn main(args: RunArgs) -> ExitCode {
@@ -115,18 +121,26 @@ pub fn main(args: RunArgs) -> ExitCode {
     if let Some(dir) = &args.scratch_dir {
         config.scratch_dir = dir.clone();
     }
+    let plan = match selection::plan(&args, &config, found.scripts) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let eff = &plan.effective;
     let mut settings = RunSettings {
         uri: config.uri.clone(),
         prefix: config.prefix.clone(),
-        timeout: Duration::from_secs(config.timeout),
+        timeout: Duration::from_secs(eff.timeout),
         scratch_dir: config.scratch_dir.clone(),
         config_path: config.file().map(|p| p.to_path_buf()),
-        keep_going: args.keep_going,
+        keep_going: eff.keep_going,
+        retries: eff.retries,
         force: args.force || config.autoclean,
-        keep_raw: args.verbose || args.outputs.archive.is_some() || args.outputs.junit.is_some(),
+        keep_raw: eff.verbosity == Verbosity::Verbose
+            || eff.outputs.archive.is_some()
+            || eff.outputs.junit.is_some(),
         ..RunSettings::default()
     };
-    if let Some(j) = config.jobs {
+    if let Some(j) = eff.jobs {
         settings.jobs = j as usize;
     }
     if !args.no_fixture {
@@ -135,15 +149,9 @@ pub fn main(args: RunArgs) -> ExitCode {
             move |ns: &str| layout.script_scratch_dir(ns),
         )));
     }
-    if let Some(t) = args.timeout {
-        settings.timeout = Duration::from_secs(t);
-    }
-    if let Some(j) = args.jobs {
-        settings.jobs = j as usize;
-    }
     let exe = match std::env::current_exe() {
         Ok(p) => p,
-        Err(e) if found.scripts.iter().any(|s| s.is_builtin()) => {
+        Err(e) if plan.scripts.iter().any(|s| s.is_builtin()) => {
             eprintln!("tck: cannot find the tck executable to run built-in scripts: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
@@ -160,21 +168,18 @@ pub fn main(args: RunArgs) -> ExitCode {
     };
     let stdout_tty = std::io::stdout().is_terminal();
     let no_color = std::env::var("NO_COLOR").ok();
-    let verbosity = if args.quiet {
-        Verbosity::Quiet
-    } else if args.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
+    let verbosity = eff.verbosity;
     let opts = ConsoleOptions {
         verbosity,
         colour: use_colour(args.color, stdout_tty, no_color.as_deref()),
         progress: stdout_tty && verbosity != Verbosity::Quiet,
-        timer: args.timer,
+        timer: eff.timer,
     };
     let flag = std::sync::Arc::clone(&interrupt);
-    let mut console = Console::new(std::io::stdout(), opts).with_interrupted(move || flag.is_set());
+    let mut console = Console::new(std::io::stdout(), opts)
+        .with_interrupted(move || flag.is_set())
+        .with_flaky_fails(eff.flaky_fails)
+        .with_pass_rates(eff.repeat > 1);
 
     let fixture = match fixture_for(&args, &config) {
         Ok(f) => f,
@@ -190,20 +195,44 @@ pub fn main(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let ran = harness::run(
-        &found.scripts,
-        &settings,
-        fixture.as_ref(),
-        &interrupt,
-        &mut crate::harness::runner::Tee(vec![&mut console, &mut raw]),
-    );
+    let started = std::time::Instant::now();
+    let mut observers = crate::harness::runner::Tee(vec![&mut console, &mut raw]);
+    let ran = if eff.repeat > 1 {
+        harness::repeat::run_repeated(
+            &plan.scripts,
+            &settings,
+            fixture.as_ref(),
+            &interrupt,
+            &mut observers,
+            eff.repeat,
+        )
+    } else {
+        harness::run(
+            &plan.scripts,
+            &settings,
+            fixture.as_ref(),
+            &interrupt,
+            &mut observers,
+        )
+    };
     match ran {
-        Ok(report) => {
-            if let Err(e) = crate::report::write_outputs(&report, &args.outputs, &raw) {
+        Ok(mut report) => {
+            crate::select::order::restore_path_order(&mut report, &plan.path_order);
+            if report.environment.config_digest.is_empty() {
+                // The libvirt fixture fills it in; without it, still say
+                // which settings the run had (history compares it).
+                report.environment.config_digest = config.digest();
+            }
+            selection::record(&plan, &report, started.elapsed());
+            let written = selection::prepare_outputs(eff).and_then(|()| {
+                crate::report::write_outputs(&report, &eff.outputs, &raw).map_err(|e| e.to_string())
+            });
+            if let Err(e) = written {
                 eprintln!("tck: {e}");
                 return ExitCode::from(EXIT_USAGE);
             }
-            ExitCode::from(harness::exit_status(&report, interrupt.is_set()))
+            let code = harness::exit_status(&report, interrupt.is_set());
+            ExitCode::from(selection::exit_status(code, &report, eff.flaky_fails))
         }
         Err(e) => {
             eprintln!("tck: {e}");

@@ -2,12 +2,16 @@
 //! then checked value by value with the line of each value kept for messages.
 
 use super::error::{line_of, ConfigError};
+use super::profile::{self, Profile};
 use super::{
     check_prefix, default_scratch_dir, BlockDevice, Config, ConfigSource, IscsiTarget, NfsExport,
     PciDevice, UsbDevice, DEFAULT_PREFIX, DEFAULT_TIMEOUT, DEFAULT_URI,
 };
+use crate::report::console::Verbosity;
+use crate::select::{Filter, Order};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use toml::Spanned;
 
@@ -38,6 +42,35 @@ struct Raw {
     #[serde(default)]
     iscsi_targets: Vec<Spanned<RawIscsi>>,
     free_space_dir: Option<Spanned<PathBuf>>,
+    retries: Option<Spanned<u32>>,
+    flaky_fails: Option<bool>,
+    history_dir: Option<Spanned<PathBuf>>,
+    history_keep: Option<u32>,
+    history_days: Option<u32>,
+    #[serde(default)]
+    filters: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    profile: BTreeMap<String, Spanned<RawProfile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    jobs: Option<Spanned<u32>>,
+    timeout: Option<Spanned<u64>>,
+    retries: Option<Spanned<u32>>,
+    flaky_fails: Option<bool>,
+    filter: Option<Spanned<String>>,
+    order: Option<Spanned<String>>,
+    repeat: Option<Spanned<u32>>,
+    verbosity: Option<Spanned<String>>,
+    timer: Option<bool>,
+    keep_going: Option<bool>,
+    xml: Option<Spanned<String>>,
+    json: Option<Spanned<String>>,
+    junit: Option<Spanned<String>>,
+    html: Option<Spanned<String>>,
+    archive: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -399,6 +432,65 @@ pub(super) fn parse(text: &str, source: ConfigSource) -> Result<Config, ConfigEr
         });
     }
 
+    let retries = match raw.retries {
+        Some(r) if *r.get_ref() > super::MAX_RETRIES => {
+            return Err(err(
+                r.span().start,
+                "retries",
+                format!(
+                    "at most {} (a script is run at most retries + 1 times)",
+                    super::MAX_RETRIES
+                ),
+            ))
+        }
+        Some(r) => r.into_inner(),
+        None => 0,
+    };
+    let history_dir = abs(raw.history_dir, "history_dir")?;
+
+    // Filter sets: the built-in ones, replaced by the file's of the same name.
+    let mut filters: BTreeMap<String, String> = super::BUILTIN_FILTERS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut filter_at = Vec::new();
+    for (name, expr) in raw.filters {
+        let key = format!("filters.{name}");
+        let at = expr.span().start;
+        lines.push((key.clone(), line_of(text, at)));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(err(
+                at,
+                &key,
+                "a filter set name is letters, digits, '_' and '-' (it is used as @name)".into(),
+            ));
+        }
+        filter_at.push((name.clone(), at));
+        filters.insert(name, expr.into_inner());
+    }
+    for (name, at) in &filter_at {
+        // Parsed as `@name`, so that the error names the set it is in.
+        if let Err(e) = Filter::parse(&format!("@{name}"), &filters) {
+            return Err(err(*at, &format!("filters.{name}"), e.to_string()));
+        }
+    }
+
+    // Profiles: the built-in ones, each replaced whole by the file's.
+    let mut profiles = profile::builtin();
+    for (name, p) in raw.profile {
+        let key = format!("profile.{name}");
+        let at = p.span().start;
+        lines.push((key.clone(), line_of(text, at)));
+        let parsed = raw_profile(p.into_inner(), &key, &filters, &|start, k, m| {
+            err(start, k, m)
+        })?;
+        profiles.insert(name, parsed);
+    }
+
     // Lines of the keys whose values are checked against the host later.
     for key in [
         "scratch_dir",
@@ -406,6 +498,7 @@ pub(super) fn parse(text: &str, source: ConfigSource) -> Result<Config, ConfigEr
         "initrd",
         "busybox",
         "free_space_dir",
+        "history_dir",
     ] {
         if let Some(l) = find_key_line(text, key) {
             lines.push((key.to_string(), l));
@@ -431,8 +524,122 @@ pub(super) fn parse(text: &str, source: ConfigSource) -> Result<Config, ConfigEr
         nfs_exports,
         iscsi_targets,
         free_space_dir,
+        retries,
+        flaky_fails: raw.flaky_fails.unwrap_or(false),
+        history_dir,
+        history_keep: raw.history_keep.unwrap_or(super::DEFAULT_HISTORY_KEEP),
+        history_days: raw.history_days.unwrap_or(super::DEFAULT_HISTORY_DAYS),
+        filters,
+        profiles,
         source,
         key_lines: lines,
+    })
+}
+
+/// Checks one `[profile.NAME]` table (`key` is `profile.NAME`).
+fn raw_profile(
+    p: RawProfile,
+    key: &str,
+    filters: &BTreeMap<String, String>,
+    err: &dyn Fn(usize, &str, String) -> ConfigError,
+) -> Result<Profile, ConfigError> {
+    let at_least_1 = |v: Option<Spanned<u64>>, name: &str| -> Result<Option<u64>, ConfigError> {
+        match v {
+            Some(v) if *v.get_ref() == 0 => Err(err(
+                v.span().start,
+                &format!("{key}.{name}"),
+                "must be at least 1".into(),
+            )),
+            v => Ok(v.map(Spanned::into_inner)),
+        }
+    };
+    let widen = |v: Option<Spanned<u32>>| {
+        v.map(|v| {
+            let span = v.span();
+            Spanned::new(span, u64::from(v.into_inner()))
+        })
+    };
+    let jobs = at_least_1(widen(p.jobs), "jobs")?.map(|j| j as u32);
+    let timeout = at_least_1(p.timeout, "timeout")?;
+    let repeat = at_least_1(widen(p.repeat), "repeat")?.map(|r| r as u32);
+    let retries = match p.retries {
+        Some(r) if *r.get_ref() > super::MAX_RETRIES => {
+            return Err(err(
+                r.span().start,
+                &format!("{key}.retries"),
+                format!("at most {}", super::MAX_RETRIES),
+            ))
+        }
+        r => r.map(Spanned::into_inner),
+    };
+    if let Some(f) = &p.filter {
+        if let Err(e) = Filter::parse(f.get_ref(), filters) {
+            return Err(err(f.span().start, &format!("{key}.filter"), e.to_string()));
+        }
+    }
+    let order = match p.order {
+        None => None,
+        Some(o) => Some(Order::parse(o.get_ref()).ok_or_else(|| {
+            let all: Vec<&str> = Order::ALL.iter().map(|o| o.as_str()).collect();
+            err(
+                o.span().start,
+                &format!("{key}.order"),
+                format!(
+                    "{:?} is not an order; use one of {}",
+                    o.get_ref(),
+                    all.join(", ")
+                ),
+            )
+        })?),
+    };
+    let verbosity = match p.verbosity {
+        None => None,
+        Some(v) => Some(Verbosity::parse(v.get_ref()).ok_or_else(|| {
+            err(
+                v.span().start,
+                &format!("{key}.verbosity"),
+                format!(
+                    "{:?}: use \"quiet\", \"normal\" or \"verbose\"",
+                    v.get_ref()
+                ),
+            )
+        })?),
+    };
+    let dummy = profile::Placeholders {
+        uri: "u".into(),
+        time: "t".into(),
+        profile: "p".into(),
+    };
+    let output = |v: Option<Spanned<String>>, name: &str| -> Result<Option<String>, ConfigError> {
+        match v {
+            None => Ok(None),
+            Some(v) if v.get_ref().trim().is_empty() => Err(err(
+                v.span().start,
+                &format!("{key}.{name}"),
+                "the path is empty (remove the key to write no such output)".into(),
+            )),
+            Some(v) => match profile::expand(v.get_ref(), &dummy) {
+                Ok(_) => Ok(Some(v.into_inner())),
+                Err(e) => Err(err(v.span().start, &format!("{key}.{name}"), e)),
+            },
+        }
+    };
+    Ok(Profile {
+        jobs,
+        timeout,
+        retries,
+        flaky_fails: p.flaky_fails,
+        filter: p.filter.map(Spanned::into_inner),
+        order,
+        repeat,
+        verbosity,
+        timer: p.timer,
+        keep_going: p.keep_going,
+        xml: output(p.xml, "xml")?,
+        json: output(p.json, "json")?,
+        junit: output(p.junit, "junit")?,
+        html: output(p.html, "html")?,
+        archive: output(p.archive, "archive")?,
     })
 }
 

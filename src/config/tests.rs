@@ -86,6 +86,8 @@ fn shipped_default_toml_documents_every_key() {
             l.strip_prefix(key.as_str())
                 .is_some_and(|r| r.trim_start().starts_with('='))
                 || l.starts_with(&format!("[[{key}]]"))
+                || l.starts_with(&format!("[{key}]"))
+                || l.starts_with(&format!("[{key}."))
         });
         assert!(assigned, "conf/default.toml does not document `{key}`");
     }
@@ -519,4 +521,114 @@ fn script_scratch_dirs_live_under_run_and_carry_the_namespace() {
         c.script_scratch_dir("tck-abcde-"),
         PathBuf::from("/srv/x/run/tck-abcde-scratch")
     );
+}
+
+#[test]
+fn filter_sets_profiles_and_retries_are_read() {
+    let c = parse(
+        "retries = 2\nflaky_fails = true\nhistory_keep = 5\nhistory_days = 0\n\
+         history_dir = \"/tmp/h\"\n\
+         [filters]\nquick = \"!tag(slow)\"\nsmoke = \"@quick & priority(<=1)\"\n\
+         [profile.ci]\njunit = \"out/{uri}.xml\"\n\
+         [profile.nightly]\njobs = 4\ntimeout = 600\nretries = 3\nflaky_fails = false\n\
+         filter = \"@smoke | tag(slow)\"\norder = \"slow-first\"\nrepeat = 2\n\
+         verbosity = \"verbose\"\ntimer = true\nkeep_going = true\n\
+         xml = \"a.xml\"\njson = \"a.json\"\nhtml = \"a.html\"\narchive = \"arch-{time}\"\n",
+    )
+    .expect("valid");
+    assert_eq!((c.retries, c.flaky_fails), (2, true));
+    assert_eq!((c.history_keep, c.history_days), (5, 0));
+    assert_eq!(c.history_dir, Some(PathBuf::from("/tmp/h")));
+    assert_eq!(
+        c.filters["smoke"], "@quick & priority(<=1)",
+        "replaces the built-in"
+    );
+    assert_eq!(c.filters["quick"], "!tag(slow)");
+    // The file's [profile.ci] replaces the built-in one as a whole.
+    assert_eq!(
+        c.profiles["ci"],
+        Profile {
+            junit: Some("out/{uri}.xml".into()),
+            ..Profile::default()
+        }
+    );
+    assert!(c.profiles.contains_key("dev"), "built-in dev kept");
+    let n = c.profile("nightly").expect("defined");
+    assert_eq!(
+        (n.jobs, n.timeout, n.retries, n.repeat),
+        (Some(4), Some(600), Some(3), Some(2))
+    );
+    assert_eq!(n.order, Some(crate::select::Order::SlowFirst));
+    assert_eq!(
+        n.verbosity,
+        Some(crate::report::console::Verbosity::Verbose)
+    );
+    assert_eq!(
+        (n.timer, n.keep_going, n.flaky_fails),
+        (Some(true), Some(true), Some(false))
+    );
+    assert_eq!(n.archive.as_deref(), Some("arch-{time}"));
+    let base = c.base_profile();
+    assert_eq!((base.retries, base.flaky_fails), (Some(2), Some(true)));
+
+    let d = Config::defaults().expect("defaults");
+    assert_eq!((d.retries, d.flaky_fails, d.history_keep), (0, false, 100));
+    assert_eq!(d.filters["smoke"], "priority(0)");
+    assert!(d.profile("ci").is_ok() && d.profile("dev").is_ok());
+}
+
+#[test]
+fn bad_filter_sets_and_profiles_name_the_key_and_line() {
+    for (text, needle) in [
+        (
+            "\n[filters]\nsmoke = \"tag(a) &\"\n",
+            "test.toml:3: key `filters.smoke`: in filter set @smoke, column 9: expected a predicate",
+        ),
+        (
+            "[filters]\na = \"@b\"\nb = \"@a\"\n",
+            "key `filters.a`: in filter set @b (reached through @a → @b), column 1: filter set @a refers to itself: @a → @b → @a",
+        ),
+        ("[filters]\n\"a b\" = \"all()\"\n", "key `filters.a b`: a filter set name"),
+        (
+            "[profile.x]\nfilter = \"@nope\"\n",
+            "test.toml:2: key `profile.x.filter`: column 1: unknown filter set @nope",
+        ),
+        (
+            "[profile.x]\norder = \"fastest\"\n",
+            "test.toml:2: key `profile.x.order`: \"fastest\" is not an order; use one of path, slow-first, failed-first, recent",
+        ),
+        ("[profile.x]\nverbosity = \"loud\"\n", "key `profile.x.verbosity`: \"loud\": use"),
+        ("[profile.x]\njobs = 0\n", "key `profile.x.jobs`: must be at least 1"),
+        ("[profile.x]\nrepeat = 0\n", "key `profile.x.repeat`: must be at least 1"),
+        ("[profile.x]\nretries = 101\n", "key `profile.x.retries`: at most 100"),
+        ("retries = 1000\n", "test.toml:1: key `retries`: at most 100"),
+        ("[profile.x]\nxml = \"{host}.xml\"\n", "key `profile.x.xml`: \"{host}.xml\": unknown placeholder {host}"),
+        ("[profile.x]\njunit = \" \"\n", "key `profile.x.junit`: the path is empty"),
+        ("[profile.x]\nuri = \"qemu:///system\"\n", "test.toml:2"),
+        ("history_dir = \"rel\"\n", "key `history_dir`: rel is not an absolute path"),
+    ] {
+        let e = parse_err(text);
+        assert!(e.contains(needle), "{text:?}:\n{e}");
+    }
+    // An unknown key in a profile is named.
+    let e = parse_err("[profile.x]\nuri = \"qemu:///system\"\n");
+    assert!(e.contains("uri"), "{e}");
+}
+
+#[test]
+fn an_unknown_profile_names_the_file_and_the_profiles_there_are() {
+    let c = parse("[profile.nightly]\njobs = 1\n").expect("valid");
+    let e = c.profile("nighty").unwrap_err().to_string();
+    assert!(
+        e.contains("no profile `nighty` in /etc/tck/test.toml"),
+        "{e}"
+    );
+    assert!(e.contains("which has: ci, dev, nightly"), "{e}");
+    assert!(e.contains("[profile.nighty]"), "{e}");
+    let e = Config::defaults()
+        .unwrap()
+        .profile("x")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("built-in defaults"), "{e}");
 }

@@ -33,7 +33,13 @@ pub struct Script {
     /// directory given on the command line, or its file name.
     pub id: String,
     pub title: String,
+    /// Requirements, priority, timeout, exclusivity. External scripts have
+    /// no requirements; their priority, timeout and exclusivity come from
+    /// their `# tck:` declaration ([`super::header`]).
     pub meta: Meta,
+    /// The script's tags: `meta.tags` of a built-in script, the declared
+    /// tags of an external one. Use this, not `meta.tags`.
+    pub tags: Vec<String>,
     pub source: Source,
 }
 
@@ -43,12 +49,54 @@ impl Script {
             id: def.id.to_string(),
             title: def.title.to_string(),
             meta: def.meta,
+            tags: def.meta.tags.iter().map(|t| t.to_string()).collect(),
             source: Source::Builtin(def),
         }
     }
 
+    /// An external script run from `path`, known as `id`, with the title
+    /// and metadata its header declares.
+    pub fn external(id: String, path: PathBuf) -> Result<Self, DiscoverError> {
+        let h = super::header::read(&path).map_err(|e| DiscoverError::Header {
+            path: path.clone(),
+            line: e.line,
+            message: e.message,
+        })?;
+        let meta = Meta {
+            priority: h.priority.unwrap_or(Meta::DEFAULT.priority),
+            timeout: h.timeout,
+            exclusive: h.exclusive.unwrap_or(false),
+            ..Meta::DEFAULT
+        };
+        Ok(Script {
+            id,
+            title: h.title,
+            meta,
+            tags: h.tags,
+            source: Source::External(path),
+        })
+    }
+
     pub fn is_builtin(&self) -> bool {
         matches!(self.source, Source::Builtin(_))
+    }
+
+    /// The area: the first component of the id (a built-in script's
+    /// directory under `scripts/`, an external script's first directory
+    /// under the one given); "" for an external file given directly or
+    /// lying at the top of the directory given.
+    pub fn area(&self) -> &str {
+        crate::report::model::area_of(&self.id)
+    }
+
+    /// The number: leading digits of the file name (0 when none).
+    pub fn number(&self) -> u32 {
+        crate::script::number_of(&self.id)
+    }
+
+    /// Requirements in their short form (`root`, `driver(QEMU)`, …).
+    pub fn requirements(&self) -> Vec<String> {
+        self.meta.requires.iter().map(|r| r.describe()).collect()
     }
 
     /// The file run for an external script.
@@ -81,6 +129,12 @@ pub enum DiscoverError {
     },
     Walk {
         path: PathBuf,
+        message: String,
+    },
+    /// A bad `# tck:` declaration in an external script.
+    Header {
+        path: PathBuf,
+        line: usize,
         message: String,
     },
 }
@@ -123,6 +177,15 @@ impl fmt::Display for DiscoverError {
             DiscoverError::Walk { path, message } => {
                 write!(f, "cannot read {}: {message}", path.display())
             }
+            DiscoverError::Header {
+                path,
+                line,
+                message,
+            } => write!(
+                f,
+                "{}:{line}: {message} (see `tck: ...` declarations in docs/selection.md)",
+                path.display()
+            ),
         }
     }
 }
@@ -235,7 +298,7 @@ fn walk(path: &Path, out: &mut Vec<Script>, notes: &mut Vec<String>) -> Result<(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        out.push(external(id, path.to_path_buf()));
+        out.push(Script::external(id, path.to_path_buf())?);
         return Ok(());
     }
     let mut ignored = Vec::new();
@@ -264,10 +327,10 @@ fn walk(path: &Path, out: &mut Vec<Script>, notes: &mut Vec<String>) -> Result<(
             continue;
         }
         let rel = file.strip_prefix(path).unwrap_or(file);
-        out.push(external(
+        out.push(Script::external(
             rel.to_string_lossy().into_owned(),
             file.to_path_buf(),
-        ));
+        )?);
     }
     if out.len() == before {
         return Err(DiscoverError::NoScriptsInDir {
@@ -303,44 +366,6 @@ fn is_executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
 
-fn external(id: String, path: PathBuf) -> Script {
-    Script {
-        title: external_title(&path),
-        id,
-        meta: Meta::DEFAULT,
-        source: Source::External(path),
-    }
-}
-
-/// The title of an external script: its first comment line after the `#!`
-/// line, if it is a text file that has one (`# Checks that …`).
-fn external_title(path: &Path) -> String {
-    use std::io::Read;
-    let mut head = [0u8; 1024];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    let Ok(text) = std::str::from_utf8(&head[..n]) else {
-        return String::new();
-    };
-    let mut lines = text.lines();
-    if !text.starts_with("#!") {
-        return String::new();
-    }
-    lines.next();
-    for line in lines {
-        let t = line.trim();
-        if t.is_empty() {
-            continue;
-        }
-        return match t.strip_prefix('#') {
-            Some(c) => c.trim_start_matches(['#', ' ', '\t']).trim().to_string(),
-            None => String::new(),
-        };
-    }
-    String::new()
-}
-
 /// Built-in ids and areas close to `arg`, best first.
 fn suggest(arg: &str, builtins: &[ScriptDef]) -> Vec<String> {
     let mut candidates: Vec<String> = builtins.iter().map(|d| d.id.to_string()).collect();
@@ -367,7 +392,7 @@ fn suggest(arg: &str, builtins: &[ScriptDef]) -> Vec<String> {
 }
 
 /// Levenshtein distance, by characters.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

@@ -19,11 +19,13 @@
 pub mod clock;
 pub mod discover;
 pub mod fixture;
+pub mod header;
 pub mod interrupt;
 pub mod judge;
 pub mod namespace;
 pub mod process;
 pub mod raw;
+pub mod repeat;
 pub mod runner;
 pub mod spool;
 
@@ -84,6 +86,8 @@ pub struct RunSettings {
     pub config_path: Option<PathBuf>,
     /// Keep starting scripts after a bail-out.
     pub keep_going: bool,
+    /// Times a failed script is run again (see [`runner::is_retried`]).
+    pub retries: u32,
     /// Remove objects left under the prefix by an earlier run instead of
     /// stopping.
     pub force: bool,
@@ -111,6 +115,7 @@ impl Default for RunSettings {
             script_scratch: None,
             config_path: None,
             keep_going: false,
+            retries: 0,
             force: false,
             keep_raw: false,
             stderr_limit: DEFAULT_STDERR_LIMIT,

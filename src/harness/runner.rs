@@ -21,7 +21,7 @@ use super::process::{self, Limits, Pipe};
 use super::spool::Spool;
 use super::{clock, RunSettings};
 use crate::report::model::{
-    Environment, Leak, NotRun, Report, ScriptResult, ScriptStatus, SCHEMA_VERSION,
+    Attempt, Environment, Leak, NotRun, Report, ScriptResult, ScriptStatus, SCHEMA_VERSION,
 };
 
 /// Stack of a worker thread: deep TAP subtest trees are walked recursively
@@ -223,7 +223,7 @@ pub fn run(
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || {
                             let (result, output) =
-                                run_one_guarded(script, settings, fixture, interrupt);
+                                run_with_retries(script, settings, fixture, interrupt);
                             // The receiver lives until every worker has
                             // ended (the scope), so this cannot fail.
                             let _ = tx.send((index, result, output));
@@ -281,6 +281,50 @@ pub fn run(
     };
     observer.run_finished(&report, started.elapsed());
     Ok(report)
+}
+
+/// Is a script that ended so run again when retries are left? Failures
+/// are; a bail-out is not: it is the script's deliberate statement that
+/// testing cannot go on, and it stops the run.
+pub fn is_retried(status: ScriptStatus) -> bool {
+    matches!(
+        status,
+        ScriptStatus::Fail | ScriptStatus::Error | ScriptStatus::Timeout | ScriptStatus::Crash
+    )
+}
+
+/// [`run_one_guarded`] up to `1 + settings.retries` times, while it fails
+/// ([`is_retried`]) and the run is not interrupted. Each attempt goes
+/// through the fixture like the first. The result is the last attempt's,
+/// with the earlier ones in `attempts` and the objects every attempt leaked;
+/// a script that failed and then did not is [`ScriptStatus::Flaky`]. Only
+/// the last attempt's raw output is kept.
+fn run_with_retries(
+    script: &Script,
+    settings: &RunSettings,
+    fixture: &dyn Fixture,
+    interrupt: &Interrupt,
+) -> (ScriptResult, ScriptOutput) {
+    let mut earlier: Vec<Attempt> = Vec::new();
+    let mut leaked: Vec<Leak> = Vec::new();
+    loop {
+        let (mut result, output) = run_one_guarded(script, settings, fixture, interrupt);
+        let left = settings.retries as usize > earlier.len();
+        if is_retried(result.status) && left && !interrupt.is_set() {
+            leaked.append(&mut result.leaked);
+            earlier.push(Attempt::of(result));
+            continue;
+        }
+        if !earlier.is_empty() {
+            if !result.status.is_failure() {
+                result.status = ScriptStatus::Flaky;
+            }
+            leaked.append(&mut result.leaked);
+            result.leaked = leaked;
+            result.attempts = earlier;
+        }
+        return (result, output);
+    }
 }
 
 /// [`run_one`], turning a panic (a bug in tck or in a fixture) into an

@@ -20,7 +20,8 @@ use crate::tap::model::PointOutcome;
 use crate::yaml::Yaml;
 
 /// How much `tck run` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Verbosity {
     /// `-q`: the summary only.
     Quiet,
@@ -74,8 +75,23 @@ pub struct Console<W: Write> {
     running: Vec<String>,
     progress_shown: bool,
     interrupted: Option<Box<dyn Fn() -> bool>>,
+    /// `--flaky-fails`: flaky scripts are shown as failures.
+    flaky_fails: bool,
+    /// `--repeat`: the summary has a table of pass rates.
+    pass_rates: bool,
     /// First write error (stdout closed…): later output is dropped.
     failed: bool,
+}
+
+impl Verbosity {
+    pub fn parse(s: &str) -> Option<Verbosity> {
+        match s {
+            "quiet" => Some(Verbosity::Quiet),
+            "normal" => Some(Verbosity::Normal),
+            "verbose" => Some(Verbosity::Verbose),
+            _ => None,
+        }
+    }
 }
 
 impl<W: Write> Console<W> {
@@ -88,6 +104,8 @@ impl<W: Write> Console<W> {
             running: Vec::new(),
             progress_shown: false,
             interrupted: None,
+            flaky_fails: false,
+            pass_rates: false,
             failed: false,
         }
     }
@@ -96,6 +114,23 @@ impl<W: Write> Console<W> {
     pub fn with_interrupted(mut self, f: impl Fn() -> bool + 'static) -> Self {
         self.interrupted = Some(Box::new(f));
         self
+    }
+
+    /// Under `--flaky-fails`, flaky scripts are listed as failures.
+    pub fn with_flaky_fails(mut self, yes: bool) -> Self {
+        self.flaky_fails = yes;
+        self
+    }
+
+    /// Under `--repeat`, the summary lists every script's pass rate.
+    pub fn with_pass_rates(mut self, yes: bool) -> Self {
+        self.pass_rates = yes;
+        self
+    }
+
+    /// Is this status a failure for this run?
+    fn fails(&self, s: ScriptStatus) -> bool {
+        s.is_failure() || (self.flaky_fails && s == ScriptStatus::Flaky)
     }
 
     pub fn into_inner(self) -> W {
@@ -114,7 +149,9 @@ impl<W: Write> Console<W> {
     fn status_word(&self, s: ScriptStatus, width: usize) -> String {
         let word = s.as_str().to_ascii_uppercase();
         let code = match s {
-            ScriptStatus::Pass | ScriptStatus::Flaky => "32",
+            ScriptStatus::Flaky if self.flaky_fails => "1;31",
+            ScriptStatus::Flaky => "33",
+            ScriptStatus::Pass => "32",
             ScriptStatus::Skip => "33",
             _ => "1;31",
         };
@@ -169,11 +206,19 @@ impl<W: Write> Console<W> {
                 clock::local_time_of_day(SystemTime::now())
             ));
         }
-        let detail = if r.status == ScriptStatus::Pass && r.counts.total > 0 {
-            counts_text(&r.counts)
-        } else {
-            r.reason.clone()
-        };
+        let mut detail =
+            if matches!(r.status, ScriptStatus::Pass | ScriptStatus::Flaky) && r.counts.total > 0 {
+                counts_text(&r.counts)
+            } else {
+                r.reason.clone()
+            };
+        let runs = runs_text(r);
+        if !runs.is_empty() {
+            if !detail.is_empty() {
+                detail.push_str("  ");
+            }
+            detail.push_str(&runs);
+        }
         line.push_str(&format!(
             "{} [{:>7}] {}",
             self.status_word(r.status, 7),
@@ -233,7 +278,7 @@ impl<W: Write> Console<W> {
             let c = report.scripts.iter().filter(|r| r.status == st).count();
             if c > 0 {
                 let text = format!("{c} {}", st.as_str());
-                by_status.push(if st.is_failure() {
+                by_status.push(if self.fails(st) {
                     self.paint(&text, "1;31")
                 } else {
                     text
@@ -244,6 +289,32 @@ impl<W: Write> Console<W> {
             by_status.push(self.paint(&format!("{} not run", report.not_run.len()), "33"));
         }
         s.push_str(&format!("  scripts:     {}\n", by_status.join(", ")));
+        let flaky: Vec<String> = report
+            .scripts
+            .iter()
+            .filter(|r| r.status == ScriptStatus::Flaky)
+            .map(|r| {
+                let (passed, runs) = r.pass_rate();
+                format!(
+                    "{} (failed {} of {runs} runs)",
+                    safe_line(&r.id),
+                    runs - passed
+                )
+            })
+            .collect();
+        if !flaky.is_empty() {
+            let label = if self.flaky_fails {
+                self.paint("flaky:", "1;31")
+            } else {
+                "flaky:".to_string()
+            };
+            s.push_str(&format!("  {label}       {}", flaky.join(", ")));
+            s.push_str(if self.flaky_fails {
+                "; counted as failures (--flaky-fails)\n"
+            } else {
+                "; counted as passes (--flaky-fails counts them as failures)\n"
+            });
+        }
         let mut points = Counts::default();
         for r in &report.scripts {
             let c = &r.counts;
@@ -319,12 +390,15 @@ impl<W: Write> Console<W> {
                 s.push_str(&format!("  slowest:     {}\n", shown.join(", ")));
             }
         }
+        if self.pass_rates {
+            s.push_str(&pass_rate_table(report));
+        }
         self.emit(&s);
 
         let failures: Vec<&ScriptResult> = report
             .scripts
             .iter()
-            .filter(|r| r.status.is_failure())
+            .filter(|r| self.fails(r.status))
             .collect();
         if failures.is_empty() {
             return;
@@ -345,6 +419,9 @@ impl<W: Write> Console<W> {
     }
 
     fn failure_block(&self, r: &ScriptResult) -> String {
+        if r.status == ScriptStatus::Flaky {
+            return self.flaky_block(r);
+        }
         let mut s = format!(
             "\n{} {}: {}\n",
             self.status_word(r.status, 0),
@@ -429,6 +506,40 @@ impl<W: Write> Console<W> {
     }
 }
 
+impl<W: Write> Console<W> {
+    /// A flaky script under `--flaky-fails`: its failed runs, each with its
+    /// first failed points.
+    fn flaky_block(&self, r: &ScriptResult) -> String {
+        let mut s = format!(
+            "\n{} {}: {}\n",
+            self.status_word(r.status, 0),
+            safe_line(&r.id),
+            runs_text(r)
+        );
+        for (i, a) in r.attempts.iter().enumerate() {
+            if !a.status.is_failure() {
+                continue;
+            }
+            s.push_str(&format!(
+                "    run {}: {} {}\n",
+                i + 1,
+                a.status.as_str(),
+                safe_line(&a.reason)
+            ));
+            let mut failed = Vec::new();
+            collect_failed(&a.tests, "", &mut failed);
+            for (path, t) in failed.iter().take(FAILED_POINTS_SHOWN) {
+                s.push_str(&format!(
+                    "        not ok {path}{} {}\n",
+                    t.number,
+                    safe_line(&t.description)
+                ));
+            }
+        }
+        s
+    }
+}
+
 impl<W: Write> Observer for Console<W> {
     fn note(&mut self, message: &str) {
         self.clear_progress();
@@ -468,6 +579,56 @@ impl<W: Write> Observer for Console<W> {
         self.summary(report, wall);
         let _ = self.out.flush();
     }
+}
+
+/// How a script ran more than once: "(failed 1 of 2 runs: fail, exit
+/// status 1)", "(passed all 3 runs)"; "" for a script run once.
+fn runs_text(r: &ScriptResult) -> String {
+    if r.attempts.is_empty() {
+        return String::new();
+    }
+    let (passed, runs) = r.pass_rate();
+    if passed == runs {
+        return format!("(passed all {runs} runs)");
+    }
+    if passed == 0 {
+        return format!("(failed all {runs} runs)");
+    }
+    let mut s = format!("(failed {} of {runs} runs", runs - passed);
+    if let Some(a) = r.attempts.iter().find(|a| a.status.is_failure()) {
+        s.push_str(&format!(": {}", a.status.as_str()));
+        if !a.reason.is_empty() {
+            s.push_str(&format!(", {}", a.reason));
+        }
+    }
+    s.push(')');
+    s
+}
+
+/// Every script's pass rate, lowest first (`--repeat`).
+pub fn pass_rate_table(report: &Report) -> String {
+    let mut rows: Vec<(usize, usize, &ScriptResult)> = report
+        .scripts
+        .iter()
+        .map(|r| {
+            let (p, n) = r.pass_rate();
+            (p, n, r)
+        })
+        .collect();
+    // Lowest rate first; ties keep report order (stable sort).
+    rows.sort_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)));
+    let runs = rows.iter().map(|r| r.1).max().unwrap_or(0);
+    let mut s = format!("  pass rates (over {runs} runs, lowest first):\n");
+    for (p, n, r) in rows {
+        let pct = (p * 100).checked_div(n).unwrap_or(0);
+        s.push_str(&format!(
+            "    {:>9} {pct:>3}%  {}  {}\n",
+            format!("{p}/{n}"),
+            safe_line(&r.id),
+            r.status.as_str()
+        ));
+    }
+    s
 }
 
 /// "5 passed, 1 failed, 2 skipped" (only the non-zero parts).
@@ -717,6 +878,7 @@ mod tests {
             id: id.into(),
             title: String::new(),
             meta: crate::script::Meta::DEFAULT,
+            tags: Vec::new(),
             source: Source::External(id.into()),
         };
         let (a, b) = (script("a.sh"), script("b.sh"));

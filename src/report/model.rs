@@ -70,7 +70,9 @@ pub struct Environment {
 }
 
 /// Final status of one script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScriptStatus {
     Pass,
@@ -208,8 +210,9 @@ pub struct Leak {
     pub name: String,
 }
 
-/// One attempt of a script when it was retried (`--retries`); the final
-/// attempt's data is the script's own.
+/// One other run of a script: an earlier attempt when it was retried
+/// (`--retries`), or another repetition (`--repeat`); see
+/// [`ScriptResult::attempts`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Attempt {
     pub status: ScriptStatus,
@@ -218,6 +221,20 @@ pub struct Attempt {
     pub counts: Counts,
     pub stderr_tail: String,
     pub tests: Vec<TestResult>,
+}
+
+impl Attempt {
+    /// The attempt a (finished) result was.
+    pub fn of(r: ScriptResult) -> Attempt {
+        Attempt {
+            status: r.status,
+            reason: r.reason,
+            duration: r.duration,
+            counts: r.counts,
+            stderr_tail: r.stderr_tail,
+            tests: r.tests,
+        }
+    }
 }
 
 /// The known-broken entry that masked a result (issue: compare/known-broken).
@@ -252,12 +269,29 @@ pub struct ScriptResult {
     pub stderr_tail: String,
     pub parse_errors: Vec<TapError>,
     pub tests: Vec<TestResult>,
-    /// Earlier attempts when retried (empty otherwise).
+    /// The other attempts: with `--retries`, the earlier failed ones (this
+    /// result is the last); with `--repeat`, the other repetitions in the
+    /// order they ran (this result is the last one, or for a flaky script
+    /// the last that did not fail). Empty for a script run once.
     pub attempts: Vec<Attempt>,
     pub mask: Option<Mask>,
 }
 
 impl ScriptResult {
+    /// Runs of the script that did not fail, and its runs in all: the
+    /// `attempts` (retries, or the other repetitions of `--repeat`) and the
+    /// result itself. (1, 1) for a script run once that passed.
+    pub fn pass_rate(&self) -> (usize, usize) {
+        let passed = self
+            .attempts
+            .iter()
+            .map(|a| a.status)
+            .chain([self.status])
+            .filter(|s| !s.is_failure())
+            .count();
+        (passed, self.attempts.len() + 1)
+    }
+
     /// A result for a script that never produced output (skipped before
     /// start, not run, could not start).
     pub fn without_output(id: &str, title: &str, status: ScriptStatus, reason: &str) -> Self {

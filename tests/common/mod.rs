@@ -8,13 +8,18 @@ use tck::virt::connection::Connection;
 /// The built `tck` binary.
 pub fn tck() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tck"));
-    // Never pick up the caller's configuration.
-    c.env_remove("TCK_CONFIG")
-        .env_remove("TCK_URI")
-        .env_remove("TCK_PREFIX")
-        .env_remove("TCK_SCRATCH_DIR")
-        .env_remove("TCK_SCRIPT_ID")
-        .env_remove("TCK_HARNESS");
+    // Never pick up the caller's configuration, and never record runs in
+    // the user's run history.
+    c.env(
+        "TCK_HISTORY_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("history"),
+    )
+    .env_remove("TCK_CONFIG")
+    .env_remove("TCK_URI")
+    .env_remove("TCK_PREFIX")
+    .env_remove("TCK_SCRATCH_DIR")
+    .env_remove("TCK_SCRIPT_ID")
+    .env_remove("TCK_HARNESS");
     c
 }
 

@@ -1,0 +1,101 @@
+#!/bin/sh
+# Scheduling order: `tck run --order slow-first` against path order at -j2,
+# measured in the same run, after one run that records the durations.
+# Target: slow-first finishes the suite on qemu:///system at least 15%
+# sooner than path order.
+#
+#   benches/order.sh                                # synthetic suite (below)
+#   MODE=uri benches/order.sh                       # built-in suite on qemu:///system
+#   MODE=uri URI=test:///default FILTER='area(domain)' ROUNDS=5 benches/order.sh
+#   TCK=target/debug/tck JOBS=4 benches/order.sh    # another binary or -j
+#
+# synthetic: external scripts that sleep for skewed durations (most are
+# short, two are long, the longest comes last in path order), like a suite
+# whose few guest-booting scripts dominate; no libvirt is needed
+# (--no-fixture). uri: the built-in scripts on URI, with the libvirt fixture
+# under a private prefix (PREFIX, default tck-bo-).
+#
+# Every round runs both orders, alternating, and the best wall time of each
+# is kept. The run history lives in the temporary directory, never in the
+# user's cache.
+set -eu
+
+MODE=${MODE:-synthetic}
+URI=${URI:-qemu:///system}
+JOBS=${JOBS:-2}
+ROUNDS=${ROUNDS:-3}
+PREFIX=${PREFIX:-tck-bo-}
+FILTER=${FILTER:-all()}
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${TCK:-}" ]; then
+    cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+    TCK="$root/target/release/tck"
+fi
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT INT TERM
+export TCK_HISTORY_DIR="$dir/history"
+unset TCK_CONFIG || true
+
+case "$MODE" in
+synthetic)
+    mkdir "$dir/suite"
+    # id:seconds. 8.4 s of work in all: 4.2 s is the best possible at -j2.
+    for spec in 010:0.3 020:0.3 030:2.0 040:0.3 050:0.3 060:0.5 \
+                070:0.3 080:0.3 090:0.3 100:0.5 110:0.3 120:3.0; do
+        id=${spec%%:*}
+        secs=${spec#*:}
+        f="$dir/suite/$id-sleep.sh"
+        printf '#!/bin/sh\nsleep %s\necho 1..1\necho ok 1 - slept %s s\n' "$secs" "$secs" >"$f"
+        chmod +x "$f"
+    done
+    set -- run -q --no-fixture -j"$JOBS" --scratch-dir "$dir/scratch" "$dir/suite"
+    what="synthetic suite (12 scripts, 8.4 s of sleep)"
+    ;;
+uri)
+    printf 'uri = "%s"\nprefix = "%s"\nscratch_dir = "%s"\n' "$URI" "$PREFIX" "$dir/scratch" >"$dir/tck.toml"
+    set -- run -q --config "$dir/tck.toml" -j"$JOBS" --filter "$FILTER"
+    what="built-in scripts on $URI (filter: $FILTER)"
+    ;;
+*)
+    echo "MODE is synthetic or uri" >&2
+    exit 2
+    ;;
+esac
+
+now() { date +%s.%N; }
+# Wall time of "$@" in seconds, in $took; a failing run is reported, not
+# fatal (a failing script is still a measured run).
+took=""
+time_it() {
+    t0=$(now)
+    "$@" >"$dir/out" 2>&1 || true
+    t1=$(now)
+    took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+}
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+
+# The recording run (path order).
+time_it "$TCK" "$@"
+if ! grep -q 'Summary' "$dir/out"; then
+    echo "the recording run did not complete:" >&2
+    cat "$dir/out" >&2
+    exit 1
+fi
+path_best=""
+slow_best=""
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+    time_it "$TCK" "$@" --order path
+    path_best=$(min "$path_best" "$took")
+    time_it "$TCK" "$@" --order slow-first
+    slow_best=$(min "$slow_best" "$took")
+    r=$((r + 1))
+done
+
+gain=$(awk -v p="$path_best" -v s="$slow_best" 'BEGIN { print (p - s) / p * 100 }')
+printf '%s, -j%d, best of %d rounds\n' "$what" "$JOBS" "$ROUNDS"
+printf 'path order:  %.3f s\n' "$path_best"
+printf 'slow-first:  %.3f s\n' "$slow_best"
+printf 'slow-first is %.1f%% sooner (target >= 15%% on qemu:///system)\n' "$gain"
+if awk -v g="$gain" 'BEGIN { exit !(g >= 15) }'; then echo "target met"; else echo "target NOT met"; exit 1; fi
