@@ -342,6 +342,19 @@ fn prepare_builds_then_reuses_and_refuses_bad_inputs() {
         let (o, e) = text(&out);
         (out.status.code(), o, e)
     };
+    // Before `tck prepare`, --boot has nothing to boot.
+    let out = tck()
+        .args(["xml", "domain", "--boot", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("run `tck prepare`"),
+        "{}",
+        text(&out).1
+    );
+
     let (code, out, err) = run(&["--no-probe", "--list"]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.starts_with("built guest media in"), "{out}");
@@ -351,6 +364,40 @@ fn prepare_builds_then_reuses_and_refuses_bad_inputs() {
     let (code, out, _) = run(&["--no-probe"]);
     assert_eq!(code, Some(0));
     assert!(out.contains("are up to date (checksums verified"), "{out}");
+
+    // `tck xml domain --boot` gives a domain for the prepared media.
+    let console = dir.path().join("vm.console");
+    let out = tck()
+        .args([
+            "xml",
+            "domain",
+            "--boot",
+            "--name",
+            "tck-x-boot",
+            "--console",
+        ])
+        .arg(&console)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let (x, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let e = Element::parse(&x).unwrap();
+    let media = dir.path().join("scratch/media");
+    let kernel = e.find_text("os/kernel").unwrap();
+    assert!(kernel.starts_with(&media.display().to_string()), "{x}");
+    assert_eq!(
+        e.find_text("os/initrd"),
+        Some(media.join("initrd.img").display().to_string())
+    );
+    assert_eq!(
+        e.find_attr("devices/serial/source", "path"),
+        Some(console.to_str().unwrap())
+    );
+    assert_eq!(e.find_text("memory").as_deref(), Some("128"));
+    let conn = Connection::open("test:///default").unwrap();
+    conn.define_domain_xml(&x).unwrap().undefine().unwrap();
 
     // The test driver's guests run no code: nothing to probe.
     let (code, out, err) = run(&[]);
