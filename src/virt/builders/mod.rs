@@ -14,6 +14,7 @@
 //! takes a unit attribute (`Size`), bandwidth in libvirt's own units (KiB/s
 //! for average/peak/floor, KiB for burst).
 
+pub mod devices;
 pub mod domain;
 pub mod network;
 pub mod nwfilter;
