@@ -9,9 +9,11 @@ pub mod history;
 pub mod known_broken;
 pub mod list;
 pub mod parse;
+pub mod prepare;
 pub mod problems;
 pub mod run;
 pub mod selection;
+pub mod xml;
 
 pub use common::{ConfigArgs, EXIT_CONFIG};
 pub mod import;
@@ -76,6 +78,14 @@ pub enum Command {
     Problems(problems::Args),
     /// Known-broken files: `suggest` writes entries for current failures.
     KnownBroken(known_broken::Args),
+    /// Print generic libvirt XML (domain, network, pool, volume, secret,
+    /// nwfilter) for shell scripts.
+    #[command(long_about = xml::XML_HELP, after_help = xml::EXIT_STATUS_HELP)]
+    Xml(xml::XmlArgs),
+    /// Build the guest media (kernel + busybox initramfs) and find which
+    /// domain type boots them.
+    #[command(long_about = prepare::PREPARE_HELP, after_help = prepare::EXIT_STATUS_HELP)]
+    Prepare(prepare::PrepareArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -93,6 +103,8 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare::run(&args),
         Some(Command::Problems(args)) => problems::run(&args),
         Some(Command::KnownBroken(args)) => known_broken::run(&args),
+        Some(Command::Xml(args)) => xml::main(args),
+        Some(Command::Prepare(args)) => prepare::main(args),
     }
 }
 

@@ -47,6 +47,8 @@ pub fn describe(conn: &Connection, config: &Config, env: &mut Environment) {
     if let Ok(dcaps) = conn.domain_capabilities(None, None, None, None, 0) {
         env.domain_capabilities_digest = sha256_hex(dcaps.as_bytes());
     }
+    // Which domain type booted guests use here (from `tck prepare`'s probe).
+    env.guest_boot = crate::virt::media::guest_boot_summary(config, conn.uri());
     if uri_is_local(conn.uri()) {
         if let Ok(text) = std::fs::read_to_string("/etc/os-release") {
             let (id, version) = os_release(&text);
@@ -117,6 +119,10 @@ mod tests {
         assert!(env.libvirt_library_version.split('.').count() == 3);
         assert!(!env.kernel.is_empty());
         assert!(!env.hostname.is_empty());
+        assert!(
+            !env.guest_boot.is_empty(),
+            "guest_boot says how guests boot"
+        );
         conn.close().expect("close");
     }
 }

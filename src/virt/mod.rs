@@ -2,12 +2,17 @@
 //! XML builders, guest media, and the context scripts run in.
 
 pub mod assert;
+pub mod builders;
+pub mod caps;
 pub mod clean;
 pub mod connection;
 pub mod context;
 pub mod error;
 pub mod fingerprint;
 pub mod fixture;
+pub mod generic;
+pub mod media;
 pub mod requirements;
 pub mod shim;
+pub mod xmltree;
 pub mod xpath;

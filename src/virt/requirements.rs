@@ -128,23 +128,17 @@ pub fn resource_configured(c: &Config, r: Resource) -> bool {
 /// Sub-directory of the scratch directory holding prepared guest media.
 pub const MEDIA_SUBDIR: &str = "media";
 
-/// Whether guests can boot to a ready state here.
-///
-/// Hook for the guest-media module: until it provides its own check, a
-/// bootable guest is available when the configuration names both `kernel`
-/// and `initrd` (checked to exist when the configuration loaded), or when
-/// `tck prepare` left `vmlinuz` and `initrd.img` in `<scratch_dir>/media/`.
+/// Whether guests can boot to a ready state here: `tck prepare` has built
+/// the guest media (see [`crate::virt::media`]), which also records which
+/// domain type boots them.
 pub fn booted_guest(c: &Config) -> Result<(), String> {
-    if c.kernel.is_some() && c.initrd.is_some() {
-        return Ok(());
-    }
-    let media = c.scratch_dir.join(MEDIA_SUBDIR);
-    if media.join("vmlinuz").is_file() && media.join("initrd.img").is_file() {
+    let settings = crate::virt::media::MediaSettings::from_config(c);
+    if crate::virt::media::load(&settings).is_some() {
         return Ok(());
     }
     Err(format!(
-        "missing resource: no bootable guest media in {} (run `tck prepare`, or set `kernel` and `initrd`)",
-        media.display()
+        "missing resource: no bootable guest media in {} (run `tck prepare`)",
+        settings.media_dir().display()
     ))
 }
 
@@ -273,18 +267,23 @@ mod tests {
     }
 
     #[test]
-    fn media_in_scratch_make_a_bootable_guest() {
+    fn prepared_media_make_a_bootable_guest() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let kernel = dir.path().join("vmlinuz-0.0.1-tck");
+        std::fs::write(&kernel, b"k").expect("write");
         let c = Config::from_toml(
-            &format!("scratch_dir = {:?}\n", dir.path().display().to_string()),
+            &format!(
+                "scratch_dir = {:?}\nkernel = {:?}\n",
+                dir.path().display().to_string(),
+                kernel.display().to_string()
+            ),
             ConfigSource::BuiltIn,
         )
         .expect("config");
-        assert!(booted_guest(&c).is_err());
-        let media = dir.path().join(MEDIA_SUBDIR);
-        std::fs::create_dir_all(&media).expect("mkdir");
-        std::fs::write(media.join("vmlinuz"), b"k").expect("write");
-        std::fs::write(media.join("initrd.img"), b"i").expect("write");
+        let why = booted_guest(&c).expect_err("nothing prepared");
+        assert!(why.contains("run `tck prepare`"), "{why}");
+        crate::virt::media::prepare(&crate::virt::media::MediaSettings::from_config(&c))
+            .expect("prepare");
         assert_eq!(booted_guest(&c), Ok(()));
     }
 }
