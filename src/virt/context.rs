@@ -83,6 +83,9 @@ pub struct Context {
     conn: OnceLock<Connection>,
     driver: OnceLock<String>,
     capabilities: OnceLock<String>,
+    /// Files whose advisory locks reserve something for this script
+    /// (e.g. a subnet, see `alloc.rs`); released when the process ends.
+    held: std::sync::Mutex<Vec<std::fs::File>>,
 }
 
 impl Context {
@@ -100,7 +103,18 @@ impl Context {
             conn: OnceLock::new(),
             driver: OnceLock::new(),
             capabilities: OnceLock::new(),
+            held: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Keep `file` (and the lock on it) open for the script's lifetime.
+    pub(crate) fn hold(&self, file: std::fs::File) {
+        // A poisoned mutex only means another thread panicked while
+        // pushing; the vector is still usable.
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(file);
     }
 
     /// Use this namespace instead of the derived one (the harness passes it

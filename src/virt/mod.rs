@@ -1,6 +1,7 @@
 //! The libvirt layer: connection, clean-environment fixture, capabilities,
 //! XML builders, guest media, and the context scripts run in.
 
+pub mod alloc;
 pub mod assert;
 pub mod builders;
 pub mod caps;
