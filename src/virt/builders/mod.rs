@@ -23,7 +23,7 @@ pub mod secret;
 pub mod volume;
 
 pub use domain::{
-    Chardev, CpuSpec, Disk, DomainBuilder, Filesystem, Graphics, Hostdev, Interface, Rng, SecLabel,
+    Chardev, Controller, CpuSpec, Disk, DomainBuilder, Filesystem, Graphics, Hostdev, Interface, Rng, SecLabel,
     Virtualport,
 };
 pub use network::{DhcpHost, Ip, NetworkBuilder};
