@@ -1,7 +1,8 @@
 //! Memory sizes: the maximum and the balloon target change in the persistent configuration while the domain is inactive; on a booted guest the live target is reached through the balloon without touching the configuration; the maximum of a running domain, a live change of an inactive one and a target above the maximum are refused.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tck::prelude::*;
+use tck::virt::poll::until;
 use virt::domain::Domain;
 use virt::sys::{
     VIR_DOMAIN_MEM_CONFIG as CONFIG, VIR_DOMAIN_MEM_CURRENT as CURRENT,
@@ -28,17 +29,10 @@ fn config_memory(dom: &Domain) -> Result<u64, Stop> {
         .map_err(|_| Stop::from("the persistent definition has no numeric <currentMemory>"))
 }
 
-/// Polls the domain's current memory until it is `kib` (the guest's balloon
-/// driver gets there in well under a second), or 15 s pass.
+/// The domain's current memory once it is `kib` (the guest's balloon
+/// driver gets there within a second or so), or after 15 s.
 fn reaches(dom: &Domain, kib: u64) -> Result<u64, Stop> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let now = dom.info()?.memory;
-        if now == kib || Instant::now() >= deadline {
-            return Ok(now);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Ok(until(Duration::from_secs(15), || dom.info().map(|i| i.memory), |m| *m == kib)?)
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {

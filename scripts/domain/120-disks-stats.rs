@@ -4,8 +4,9 @@
 //! disk, before the guest reports ready, so a running guest has read it
 //! without any help from inside.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tck::prelude::*;
+use tck::virt::poll::until;
 use tck::virt::builders::Disk;
 
 const DISK_SIZE: u64 = 4 << 20;
@@ -42,14 +43,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     // The reads are done by the time the guest is ready; allow the stats a
     // moment to catch up all the same.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let stats = loop {
-        let s = dom.block_stats("vda")?;
-        if s.rd_req > 0 || Instant::now() >= deadline {
-            break s;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let stats = until(Duration::from_secs(10), || dom.block_stats("vda"), |s| s.rd_req > 0)?;
     t.note(&format!(
         "vda: rd_req {} rd_bytes {} wr_req {} wr_bytes {}",
         stats.rd_req, stats.rd_bytes, stats.wr_req, stats.wr_bytes

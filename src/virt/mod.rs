@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod fixture;
 pub mod generic;
 pub mod media;
+pub mod poll;
 pub mod requirements;
 pub mod shim;
 pub mod xmltree;

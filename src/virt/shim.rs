@@ -144,9 +144,8 @@ pub fn domain_block_info(dom: &Domain, disk: &str, flags: u32) -> Result<BlockIn
     // SAFETY: the domain pointer is valid while `dom` lives, `disk` is a
     // NUL-terminated string outliving the call, and `info` is a valid
     // struct libvirt fills in (or leaves alone when it returns -1).
-    let rc = unsafe {
-        virt::sys::virDomainGetBlockInfo(dom.as_ptr(), disk.as_ptr(), &mut info, flags)
-    };
+    let rc =
+        unsafe { virt::sys::virDomainGetBlockInfo(dom.as_ptr(), disk.as_ptr(), &mut info, flags) };
     if rc < 0 {
         return Err(last_error());
     }
@@ -303,12 +302,18 @@ pub fn domain_set_interface_bandwidth(
     let mut n: std::os::raw::c_int = 0;
     let mut max: std::os::raw::c_int = 0;
     let mut result = Ok(());
-    for (value, name) in bandwidth_values(bandwidth).into_iter().zip(BANDWIDTH_PARAMS) {
+    for (value, name) in bandwidth_values(bandwidth)
+        .into_iter()
+        .zip(BANDWIDTH_PARAMS)
+    {
         let Some(value) = value else { continue };
         let Ok(value) = u32::try_from(value) else {
             result = Err(LibvirtError::new(
                 ErrorNumber::InvalidArg,
-                format!("{} = {value} does not fit libvirt's unsigned int", name.to_string_lossy()),
+                format!(
+                    "{} = {value} does not fit libvirt's unsigned int",
+                    name.to_string_lossy()
+                ),
             ));
             break;
         };
@@ -472,8 +477,8 @@ mod tests {
             inbound: Some(Rate::average(u64::from(u32::MAX) + 1)),
             outbound: None,
         };
-        let e = domain_set_interface_bandwidth(&dom, "tckshim0", &too_big, live)
-            .expect_err("over u32");
+        let e =
+            domain_set_interface_bandwidth(&dom, "tckshim0", &too_big, live).expect_err("over u32");
         assert!(e.is(ErrorNumber::InvalidArg), "{e}");
         dom.destroy().expect("destroy");
         conn.close().expect("close");

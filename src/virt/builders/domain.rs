@@ -875,7 +875,11 @@ mod tests {
             .create_domain_xml(&DomainBuilder::new("test", "tck-b-attach").as_xml(), 0)
             .expect("create");
         let disk = Disk::file("/b.img", "vdb").bus("virtio");
-        assert!(disk.as_xml("test").starts_with("<disk "), "{}", disk.as_xml("test"));
+        assert!(
+            disk.as_xml("test").starts_with("<disk "),
+            "{}",
+            disk.as_xml("test")
+        );
         dom.attach_device_flags(&disk.as_xml("test"), 0)
             .expect("attach the disk");
         let live = parse(&dom.xml_desc(0).expect("xml"));
