@@ -10,6 +10,7 @@ pub mod connection;
 pub mod context;
 pub mod error;
 pub mod fingerprint;
+pub mod firmware;
 pub mod fixture;
 pub mod generic;
 pub mod media;

@@ -31,6 +31,8 @@ struct Os {
     loader: Option<Loader>,
     nvram: Option<Nvram>,
     firmware: Option<String>,
+    /// `<firmware><feature enabled=… name=…/>`: constraints on auto-selection.
+    firmware_features: Vec<(String, bool)>,
     bootloader: Option<String>,
 }
 
@@ -234,6 +236,7 @@ impl DomainBuilder {
                 loader: None,
                 nvram: None,
                 firmware: None,
+                firmware_features: Vec::new(),
                 bootloader: None,
             },
             features: Vec::new(),
@@ -396,6 +399,12 @@ impl DomainBuilder {
     /// Firmware auto-selection: `efi` or `bios` (`<os firmware=…>`).
     pub fn firmware(mut self, firmware: &str) -> Self {
         self.os.firmware = Some(firmware.to_string());
+        self
+    }
+    /// A constraint on firmware auto-selection, e.g.
+    /// `.firmware_feature("secure-boot", false)`.
+    pub fn firmware_feature(mut self, name: &str, enabled: bool) -> Self {
+        self.os.firmware_features.push((name.to_string(), enabled));
         self
     }
 
@@ -612,6 +621,13 @@ impl DomainBuilder {
                     .attr_opt("machine", os.machine.as_deref())
                     .text(&os.os_type),
             )
+            .child_opt((!os.firmware_features.is_empty()).then(|| {
+                Element::new("firmware").children(os.firmware_features.iter().map(|(n, on)| {
+                    Element::new("feature")
+                        .attr("enabled", yes_no(*on))
+                        .attr("name", n)
+                }))
+            }))
             .child_opt(os.loader.as_ref().map(|l| {
                 Element::new("loader")
                     .attr_opt("readonly", l.readonly.map(yes_no))
@@ -1072,5 +1088,14 @@ mod tests {
         assert_eq!(e.find_attr("maxMemory", "slots"), Some("16"));
         assert_eq!(e.find_attr("maxMemory", "unit"), Some("GiB"));
         assert_eq!(e.find_attr("os", "firmware"), Some("efi"));
+        let f = DomainBuilder::new("kvm", "x")
+            .firmware("efi")
+            .firmware_feature("secure-boot", false)
+            .to_element();
+        assert_eq!(
+            f.find_attr("os/firmware/feature", "name"),
+            Some("secure-boot")
+        );
+        assert_eq!(f.find_attr("os/firmware/feature", "enabled"), Some("no"));
     }
 }
