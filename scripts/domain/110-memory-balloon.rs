@@ -38,6 +38,7 @@ fn reaches(dom: &Domain, kib: u64) -> Result<u64, Stop> {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(22);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let xml = cx.booted_domain(&cx.name("dom"))?.as_xml();
     let dom = t.ok_result(conn.define_domain_xml(&xml), "define a guest")?;
 
@@ -111,6 +112,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     dom.undefine()?;
-    cx.remove_scratch()?;
     Ok(())
 }

@@ -21,6 +21,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(9);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let image = cx.scratch_file("disk.img")?;
     std::fs::File::create(&image)?.set_len(DISK_SIZE)?;
     let path = image.to_string_lossy().into_owned();
@@ -69,6 +70,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     dom.undefine()?;
-    cx.remove_scratch()?;
     Ok(())
 }

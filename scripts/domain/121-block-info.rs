@@ -24,6 +24,7 @@ fn pattern() -> Vec<u8> {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(26);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let pool_xml = cx.pool(&cx.name("pool"))?;
     if let Some(dir) = pool_xml.target_path() {
         std::fs::create_dir_all(dir)?;
@@ -112,6 +113,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         v.delete(0)?;
     }
     pool.destroy()?;
-    cx.remove_scratch()?;
     Ok(())
 }

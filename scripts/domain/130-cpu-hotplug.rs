@@ -17,8 +17,9 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    t.plan(26);
+    t.plan(27);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let b = cx.booted_domain(&cx.name("dom"))?.vcpus(2).vcpus_current(1);
     let dom = t.ok_result(
         conn.define_domain_xml(&b.as_xml()),
@@ -96,6 +97,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     dom.undefine()?;
-    cx.remove_scratch()?;
     Ok(())
 }

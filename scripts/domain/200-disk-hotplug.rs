@@ -15,6 +15,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(9);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let image = cx.scratch_file("extra.img")?;
     std::fs::File::create(&image)?.set_len(4 << 20)?;
     let b = cx.booted_domain(&cx.name("dom"))?;
@@ -55,6 +56,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    cx.remove_scratch()?;
     Ok(())
 }

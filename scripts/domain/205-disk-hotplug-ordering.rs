@@ -58,6 +58,7 @@ fn plug_all(
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(5);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let b = cx
         .domain(&cx.name("dom"))?
         .controller(Controller::new("scsi").index(0).model("virtio-scsi"));
@@ -79,6 +80,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     });
     t.ok_result(dom.destroy(), "destroy the domain")?;
     dom.undefine()?;
-    cx.remove_scratch()?;
     Ok(())
 }

@@ -30,6 +30,7 @@ fn medium(dom: &Domain, dev: &str, flags: u32) -> Result<Option<String>, Stop> {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(15);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let guest = cx.guest()?;
     let buses = cx.domain_caps(&guest)?.disk_buses().to_vec();
     let (dev, bus) = if buses.iter().any(|b| b == "ide") || buses.is_empty() {
@@ -82,6 +83,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     t.ok_result(dom.destroy(), "destroy the domain")?;
     dom.undefine()?;
-    cx.remove_scratch()?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(7);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let mac = cx.mac(1);
     let nic = Interface::user().mac(&mac).model("virtio").as_xml();
     let dom = t.ok_result(
@@ -36,6 +37,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.is(after, before, "the live XML is back to what it was before the attach");
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    cx.remove_scratch()?;
     Ok(())
 }

@@ -24,6 +24,7 @@ fn macs(xml: &str) -> Vec<String> {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(14);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let mac: Vec<String> = (1..=3).map(|n| cx.mac(n)).collect();
     let nic = |m: &str| Interface::user().mac(m).model("virtio").as_xml();
     let dom = t.ok_result(
@@ -60,6 +61,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.is(after, before, "the live XML is back to what it was before the attaches");
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    cx.remove_scratch()?;
     Ok(())
 }

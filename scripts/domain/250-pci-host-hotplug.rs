@@ -47,6 +47,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     }
     t.plan(13);
     let conn = cx.connect()?;
+    let _scratch = cx.scratch_cleanup();
     let dev = t.ok_result(
         conn.lookup_node_device_by_name(&pci.nodedev_name()),
         &format!("look up the node device of {}", pci.address()),
@@ -78,6 +79,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.ok_result(dev.reattach(), "give the device back to its host driver")?;
     guard.1 = true;
     t.is(driver(&dev)?, host_driver, "the device is back on its host driver");
-    cx.remove_scratch()?;
     Ok(())
 }

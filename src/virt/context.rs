@@ -73,6 +73,18 @@ impl From<ConnectError> for Stop {
     }
 }
 
+/// Removes the script's scratch directory when dropped (see
+/// [`Context::scratch_cleanup`]).
+#[must_use = "the directory is removed when the guard is dropped"]
+pub struct ScratchCleanup<'a>(&'a Context);
+
+impl Drop for ScratchCleanup<'_> {
+    fn drop(&mut self) {
+        // A file that cannot be removed is reported by the fixture.
+        let _ = self.0.remove_scratch();
+    }
+}
+
 /// Connection, name allocation, scratch files and configuration for one
 /// script.
 pub struct Context {
@@ -211,6 +223,13 @@ impl Context {
         }
     }
 
+    /// [`Context::remove_scratch`] when the guard is dropped, however the
+    /// script ends (a skip half-way included):
+    /// `let _scratch = cx.scratch_cleanup();`.
+    pub fn scratch_cleanup(&self) -> ScratchCleanup<'_> {
+        ScratchCleanup(self)
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -311,6 +330,9 @@ mod tests {
         cx.remove_scratch().expect("removed");
         assert!(!expected.exists());
         cx.remove_scratch().expect("removing twice is fine");
+        std::fs::write(cx.scratch_file("y.img").expect("path"), b"y").expect("write");
+        drop(cx.scratch_cleanup());
+        assert!(!expected.exists(), "the guard removed it");
         let other = dir.path().join("given");
         let cx = cx.with_scratch_dir(&other).with_namespace("tck-zzzzz-");
         assert_eq!(cx.scratch_dir().expect("created"), other);
