@@ -10,7 +10,11 @@ use tck::virt::shim::domain_save;
 const ZEROED: u64 = 10 << 20;
 
 pub const META: Meta = Meta {
-    requires: &[Require::Resource(Resource::BlockDevice), Require::LocalHost, Require::Root],
+    requires: &[
+        Require::Resource(Resource::BlockDevice),
+        Require::LocalHost,
+        Require::Root,
+    ],
     tags: &["storage"],
     ..Meta::DEFAULT
 };
@@ -36,16 +40,35 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     let conn = cx.connect()?;
     let name = cx.name("dom");
-    let dom = t.ok_result(conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0), "create a running domain")?;
+    let dom = t.ok_result(
+        conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0),
+        "create a running domain",
+    )?;
     let uuid = dom.uuid_string()?;
-    t.ok_result(domain_save(&dom, &device.path), &format!("save the domain to {path}"))?;
-    t.err_code(conn.lookup_domain_by_name(&name), ErrorNumber::NoDomain, "the saved domain is gone");
+    t.ok_result(
+        domain_save(&dom, &device.path),
+        &format!("save the domain to {path}"),
+    )?;
+    t.err_code(
+        conn.lookup_domain_by_name(&name),
+        ErrorNumber::NoDomain,
+        "the saved domain is gone",
+    );
     let mut head = vec![0u8; 4096];
     std::fs::File::open(&device.path)?.read_exact(&mut head)?;
-    t.ok(head.iter().any(|&b| b != 0), "the device now starts with the save image");
+    t.ok(
+        head.iter().any(|&b| b != 0),
+        "the device now starts with the save image",
+    );
 
-    t.ok_result(conn.restore_domain(&path), &format!("restore the domain from {path}"))?;
-    let back = t.ok_result(conn.lookup_domain_by_name(&name), "the restored domain is found by name")?;
+    t.ok_result(
+        conn.restore_domain(&path),
+        &format!("restore the domain from {path}"),
+    )?;
+    let back = t.ok_result(
+        conn.lookup_domain_by_name(&name),
+        "the restored domain is found by name",
+    )?;
     t.ok(
         back.uuid_string()? == uuid && back.is_active()?,
         "the restored domain has the saved UUID and runs",

@@ -36,12 +36,17 @@ impl Drop for Reattach<'_> {
 
 /// The host driver the node device is bound to, from its XML.
 fn driver(dev: &NodeDevice) -> Result<String, Stop> {
-    let root = Element::parse(&dev.xml_desc(0)?).map_err(|e| format!("bad node device XML: {e}"))?;
+    let root =
+        Element::parse(&dev.xml_desc(0)?).map_err(|e| format!("bad node device XML: {e}"))?;
     Ok(root.find_text("driver/name").unwrap_or_default())
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    let pci = *cx.config().pci_devices.first().ok_or("no PCI device is configured")?;
+    let pci = *cx
+        .config()
+        .pci_devices
+        .first()
+        .ok_or("no PCI device is configured")?;
     if cx.caps()?.host.iommu == Some(false) {
         return Err(t.skip_all("missing host support: the host capabilities report no IOMMU"));
     }
@@ -55,7 +60,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let host_driver = driver(&dev)?;
     t.note(&format!("{} is bound to {host_driver:?}", pci.address()));
 
-    t.ok_result(dev.detach_flags(None, 0), "detach the device from its host driver")?;
+    t.ok_result(
+        dev.detach_flags(None, 0),
+        "detach the device from its host driver",
+    )?;
     let mut guard = Reattach(&dev, false);
     t.is(driver(&dev)?, "vfio-pci", "the device is bound to vfio-pci");
     t.ok_result(dev.reset(), "reset the detached device")?;
@@ -67,17 +75,43 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     cx.wait_booted(&dom)?;
     let addr = PciAddress::new(pci.domain, pci.bus, pci.slot, pci.function);
     let hostdev = Hostdev::pci(addr).managed(false).as_xml();
-    let hostdevs = |x: &str| Element::parse(x).map(|e| e.find_all("devices/hostdev").len()).unwrap_or(0);
-    t.ok_result(dom.attach_device_flags(&hostdev, LIVE), "attach the device to the guest live")?;
-    t.is(hostdevs(&dom.xml_desc(0)?), 1, "the live XML lists the host device");
-    t.ok_result(dom.detach_device_flags(&hostdev, LIVE), "detach it from the guest live")?;
-    let after = until(Duration::from_secs(10), || dom.xml_desc(0), |x| hostdevs(x) == 0)?;
-    t.is(hostdevs(&after), 0, "the host device is gone from the live XML");
+    let hostdevs = |x: &str| {
+        Element::parse(x)
+            .map(|e| e.find_all("devices/hostdev").len())
+            .unwrap_or(0)
+    };
+    t.ok_result(
+        dom.attach_device_flags(&hostdev, LIVE),
+        "attach the device to the guest live",
+    )?;
+    t.is(
+        hostdevs(&dom.xml_desc(0)?),
+        1,
+        "the live XML lists the host device",
+    );
+    t.ok_result(
+        dom.detach_device_flags(&hostdev, LIVE),
+        "detach it from the guest live",
+    )?;
+    let after = until(
+        Duration::from_secs(10),
+        || dom.xml_desc(0),
+        |x| hostdevs(x) == 0,
+    )?;
+    t.is(
+        hostdevs(&after),
+        0,
+        "the host device is gone from the live XML",
+    );
     t.ok_result(dom.destroy(), "destroy the guest")?;
 
     t.ok_result(dev.reset(), "reset the device again")?;
     t.ok_result(dev.reattach(), "give the device back to its host driver")?;
     guard.1 = true;
-    t.is(driver(&dev)?, host_driver, "the device is back on its host driver");
+    t.is(
+        driver(&dev)?,
+        host_driver,
+        "the device is back on its host driver",
+    );
     Ok(())
 }

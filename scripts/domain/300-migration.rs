@@ -20,7 +20,8 @@ pub const META: Meta = Meta {
     ..Meta::DEFAULT
 };
 
-/// One scenario: the source domain, and how it is migrated.
+/// One scenario: the source domain (persistent? paused?), and how it is
+/// migrated.
 struct Scenario {
     label: &'static str,
     persistent: bool,
@@ -28,35 +29,26 @@ struct Scenario {
     flags: u32,
 }
 
+const fn sc(label: &'static str, persistent: bool, paused: bool, flags: u32) -> Scenario {
+    Scenario {
+        label,
+        persistent,
+        paused,
+        flags,
+    }
+}
+
+// One row per scenario: label, persistent, paused, flags.
+#[rustfmt::skip]
 const SCENARIOS: [Scenario; 8] = [
-    Scenario { label: "transient, running, LIVE", persistent: false, paused: false, flags: LIVE },
-    Scenario { label: "transient, paused, LIVE", persistent: false, paused: true, flags: LIVE },
-    Scenario { label: "persistent, running, LIVE|PERSIST_DEST", persistent: true, paused: false, flags: LIVE | PERSIST_DEST },
-    Scenario {
-        label: "persistent, running, LIVE|PERSIST_DEST|UNDEFINE_SOURCE",
-        persistent: true,
-        paused: false,
-        flags: LIVE | PERSIST_DEST | UNDEFINE_SOURCE,
-    },
-    Scenario { label: "persistent, running, LIVE|PAUSED", persistent: true, paused: false, flags: LIVE | PAUSED },
-    Scenario {
-        label: "persistent, paused, LIVE|PERSIST_DEST|UNDEFINE_SOURCE",
-        persistent: true,
-        paused: true,
-        flags: LIVE | PERSIST_DEST | UNDEFINE_SOURCE,
-    },
-    Scenario {
-        label: "persistent, running, peer-to-peer LIVE|PERSIST_DEST",
-        persistent: true,
-        paused: false,
-        flags: LIVE | P2P | PERSIST_DEST,
-    },
-    Scenario {
-        label: "persistent, running, tunnelled peer-to-peer LIVE|PERSIST_DEST",
-        persistent: true,
-        paused: false,
-        flags: LIVE | P2P | TUNNELLED | PERSIST_DEST,
-    },
+    sc("transient, running, LIVE", false, false, LIVE),
+    sc("transient, paused, LIVE", false, true, LIVE),
+    sc("persistent, running, LIVE|PERSIST_DEST", true, false, LIVE | PERSIST_DEST),
+    sc("persistent, running, LIVE|PERSIST_DEST|UNDEFINE_SOURCE", true, false, LIVE | PERSIST_DEST | UNDEFINE_SOURCE),
+    sc("persistent, running, LIVE|PAUSED", true, false, LIVE | PAUSED),
+    sc("persistent, paused, LIVE|PERSIST_DEST|UNDEFINE_SOURCE", true, true, LIVE | PERSIST_DEST | UNDEFINE_SOURCE),
+    sc("persistent, running, peer-to-peer LIVE|PERSIST_DEST", true, false, LIVE | P2P | PERSIST_DEST),
+    sc("persistent, running, tunnelled peer-to-peer LIVE|PERSIST_DEST", true, false, LIVE | P2P | TUNNELLED | PERSIST_DEST),
 ];
 
 /// Removes a domain of this name from a connection when dropped: the
@@ -75,7 +67,14 @@ impl Drop for Remove<'_> {
     }
 }
 
-fn migrate_one(t: &mut Tap, cx: &Context, dest: &Connection, other_uri: &str, n: usize, s: &Scenario) -> Outcome {
+fn migrate_one(
+    t: &mut Tap,
+    cx: &Context,
+    dest: &Connection,
+    other_uri: &str,
+    n: usize,
+    s: &Scenario,
+) -> Outcome {
     t.plan(5);
     let conn = cx.connect()?;
     let name = cx.name(&format!("mig{n}"));
@@ -97,14 +96,26 @@ fn migrate_one(t: &mut Tap, cx: &Context, dest: &Connection, other_uri: &str, n:
     let moved: Result<Domain, LibvirtError> = if s.flags & P2P != 0 {
         dom.migrate_to_uri(other_uri, s.flags, None, 0)
             .map_err(LibvirtError::from)
-            .and_then(|()| dest.lookup_domain_by_name(&name).map_err(LibvirtError::from))
+            .and_then(|()| {
+                dest.lookup_domain_by_name(&name)
+                    .map_err(LibvirtError::from)
+            })
     } else {
-        dom.migrate(dest, s.flags, None, None, 0).map_err(LibvirtError::from)
+        dom.migrate(dest, s.flags, None, None, 0)
+            .map_err(LibvirtError::from)
     };
     let l = s.label;
     let there = t.ok_result(moved, &format!("{l}: the migration succeeds"))?;
-    t.is(there.uuid_string()?, uuid.as_str(), &format!("{l}: the domain arrives with its UUID"));
-    let want = if s.paused || s.flags & PAUSED != 0 { VIR_DOMAIN_PAUSED } else { VIR_DOMAIN_RUNNING };
+    t.is(
+        there.uuid_string()?,
+        uuid.as_str(),
+        &format!("{l}: the domain arrives with its UUID"),
+    );
+    let want = if s.paused || s.flags & PAUSED != 0 {
+        VIR_DOMAIN_PAUSED
+    } else {
+        VIR_DOMAIN_RUNNING
+    };
     t.is(
         domain_state(&there)?.0,
         want,
@@ -136,7 +147,11 @@ fn migrate_one(t: &mut Tap, cx: &Context, dest: &Connection, other_uri: &str, n:
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    let other_uri = cx.config().other_uri.clone().ok_or("other_uri is not set")?;
+    let other_uri = cx
+        .config()
+        .other_uri
+        .clone()
+        .ok_or("other_uri is not set")?;
     let dest = Connection::open(&other_uri)?;
     t.plan(SCENARIOS.len() as u64);
     for (n, s) in SCENARIOS.iter().enumerate() {

@@ -28,7 +28,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let caps = cx.caps()?;
     let machine = caps
         .guest(&guest.os_type, &guest.arch)
-        .and_then(|g| g.machines_for(&guest.domain_type).iter().find(|m| m.name == "q35"))
+        .and_then(|g| {
+            g.machines_for(&guest.domain_type)
+                .iter()
+                .find(|m| m.name == "q35")
+        })
         .and_then(|m| m.canonical.clone())
         .unwrap_or_else(|| "q35".into());
     let fw = plain_uefi_flash(&guest.arch, &machine).ok_or_else(|| {
@@ -38,10 +42,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ))
     })?;
     let (Some(code), Some(template)) = (fw.executable.clone(), fw.nvram_template.clone()) else {
-        return Err(Stop::Error(format!("{}: a plain flash firmware without files", fw.file.display())));
+        return Err(Stop::Error(format!(
+            "{}: a plain flash firmware without files",
+            fw.file.display()
+        )));
     };
     t.plan(13);
-    t.note(&format!("firmware {code}, NVRAM template {template} ({})", fw.file.display()));
+    t.note(&format!(
+        "firmware {code}, NVRAM template {template} ({})",
+        fw.file.display()
+    ));
     let conn = cx.connect()?;
     let name = cx.name("dom");
     let xml = guest
@@ -50,8 +60,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .nvram(None, Some(&template))
         .as_xml();
 
-    let dom = t.ok_result(conn.define_domain_xml(&xml), "define a q35 domain with a UEFI loader and NVRAM template")?;
-    let def = Element::parse(&dom.xml_desc(VIR_DOMAIN_XML_INACTIVE)?).map_err(|e| format!("bad domain XML: {e}"))?;
+    let dom = t.ok_result(
+        conn.define_domain_xml(&xml),
+        "define a q35 domain with a UEFI loader and NVRAM template",
+    )?;
+    let def = Element::parse(&dom.xml_desc(VIR_DOMAIN_XML_INACTIVE)?)
+        .map_err(|e| format!("bad domain XML: {e}"))?;
     let nvram = def.find_text("os/nvram").unwrap_or_default();
     t.ok(
         def.find_attr("os/nvram", "template") == Some(template.as_str()) && nvram.starts_with('/'),
@@ -60,7 +74,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.note(&format!("NVRAM: {nvram}"));
     let _leftover = RemoveOnDrop(nvram.clone().into());
 
-    t.ok_result(dom.create_with_flags(VIR_DOMAIN_START_PAUSED), "start the domain (paused)")?;
+    t.ok_result(
+        dom.create_with_flags(VIR_DOMAIN_START_PAUSED),
+        "start the domain (paused)",
+    )?;
     let copied = std::fs::read(&nvram).ok();
     t.ok(
         copied.is_some() && copied == std::fs::read(&template).ok(),
@@ -73,7 +90,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ErrorNumber::OperationInvalid,
         "undefine without an NVRAM flag raises OperationInvalid",
     );
-    t.ok(conn.lookup_domain_by_name(&name).is_ok(), "the domain is still defined");
+    t.ok(
+        conn.lookup_domain_by_name(&name).is_ok(),
+        "the domain is still defined",
+    );
     t.ok_result(dom.undefine_flags(KEEP_NVRAM), "undefine with KEEP_NVRAM")?;
     t.ok(
         conn.lookup_domain_by_name(&name).is_err() && std::path::Path::new(&nvram).exists(),
@@ -82,7 +102,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     let dom = t.ok_result(conn.define_domain_xml(&xml), "define the domain again")?;
     t.ok_result(dom.undefine_flags(NVRAM), "undefine with NVRAM")?;
-    t.ok(!std::path::Path::new(&nvram).exists(), "the NVRAM file is deleted");
+    t.ok(
+        !std::path::Path::new(&nvram).exists(),
+        "the NVRAM file is deleted",
+    );
     t.err_code(
         conn.lookup_domain_by_name(&name),
         ErrorNumber::NoDomain,

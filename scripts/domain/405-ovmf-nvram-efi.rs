@@ -42,11 +42,22 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .firmware_feature("secure-boot", false)
         .as_xml();
 
-    let dom = t.ok_result(conn.define_domain_xml(&xml), "define a q35 domain with firmware='efi'")?;
-    let def = Element::parse(&dom.xml_desc(VIR_DOMAIN_XML_INACTIVE)?).map_err(|e| format!("bad domain XML: {e}"))?;
-    t.is(def.find_attr("os", "firmware"), Some("efi"), "the definition asks for efi firmware");
+    let dom = t.ok_result(
+        conn.define_domain_xml(&xml),
+        "define a q35 domain with firmware='efi'",
+    )?;
+    let def = Element::parse(&dom.xml_desc(VIR_DOMAIN_XML_INACTIVE)?)
+        .map_err(|e| format!("bad domain XML: {e}"))?;
+    t.is(
+        def.find_attr("os", "firmware"),
+        Some("efi"),
+        "the definition asks for efi firmware",
+    );
 
-    t.ok_result(dom.create_with_flags(VIR_DOMAIN_START_PAUSED), "start the domain (paused)")?;
+    t.ok_result(
+        dom.create_with_flags(VIR_DOMAIN_START_PAUSED),
+        "start the domain (paused)",
+    )?;
     let live = Element::parse(&dom.xml_desc(0)?).map_err(|e| format!("bad domain XML: {e}"))?;
     let loader = live.find_text("os/loader").unwrap_or_default();
     let nvram = live.find_text("os/nvram").unwrap_or_default();
@@ -67,7 +78,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ErrorNumber::OperationInvalid,
         "undefine without an NVRAM flag raises OperationInvalid",
     );
-    t.ok(conn.lookup_domain_by_name(&name).is_ok(), "the domain is still defined");
+    t.ok(
+        conn.lookup_domain_by_name(&name).is_ok(),
+        "the domain is still defined",
+    );
     t.ok_result(dom.undefine_flags(KEEP_NVRAM), "undefine with KEEP_NVRAM")?;
     t.ok(
         conn.lookup_domain_by_name(&name).is_err() && std::path::Path::new(&nvram).exists(),
@@ -76,7 +90,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     let dom = t.ok_result(conn.define_domain_xml(&xml), "define the domain again")?;
     t.ok_result(dom.undefine_flags(NVRAM), "undefine with NVRAM")?;
-    t.ok(!std::path::Path::new(&nvram).exists(), "the NVRAM file is deleted");
+    t.ok(
+        !std::path::Path::new(&nvram).exists(),
+        "the NVRAM file is deleted",
+    );
     t.err_code(
         conn.lookup_domain_by_name(&name),
         ErrorNumber::NoDomain,
