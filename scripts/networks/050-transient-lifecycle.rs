@@ -19,9 +19,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create_network_xml starts a transient network",
     )?;
     let uuid = net.uuid_string()?;
-    t.is(net.name()?, name.as_str(), "the network has the name its XML gives");
+    t.is(
+        net.name()?,
+        name.as_str(),
+        "the network has the name its XML gives",
+    );
     t.ok(net.is_active()?, "the created network is active");
-    t.ok(!net.is_persistent()?, "the created network is not persistent");
+    t.ok(
+        !net.is_persistent()?,
+        "the created network is not persistent",
+    );
     t.is(
         net.bridge_name()?,
         name.as_str(),

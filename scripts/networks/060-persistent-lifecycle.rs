@@ -27,7 +27,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let net = t.ok_result(conn.define_network_xml(&xml), "define the network again")?;
     t.ok_result(net.create(), "start the defined network")?;
     t.ok(net.is_active()?, "the started network is active");
-    t.ok(net.is_persistent()?, "the started network is still persistent");
+    t.ok(
+        net.is_persistent()?,
+        "the started network is still persistent",
+    );
 
     t.ok_result(net.destroy(), "destroy the running network")?;
     t.ok(!net.is_active()?, "the destroyed network is inactive");
@@ -35,7 +38,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.lookup_network_by_name(&name),
         "the destroyed network can still be looked up",
     )?;
-    t.ok(found.is_persistent()?, "the destroyed network keeps its persistent configuration");
+    t.ok(
+        found.is_persistent()?,
+        "the destroyed network keeps its persistent configuration",
+    );
 
     t.ok_result(net.undefine(), "undefine the network")?;
     t.err_code(

@@ -17,7 +17,10 @@ fn inactive_bridge(net: &virt::network::Network) -> Result<Result<String, Libvir
         Err(e) => return Ok(Err(e.into())),
     };
     let doc = Element::parse(&xml).map_err(|e| e.to_string())?;
-    Ok(Ok(doc.find_attr("bridge", "name").unwrap_or("").to_string()))
+    Ok(Ok(doc
+        .find_attr("bridge", "name")
+        .unwrap_or("")
+        .to_string()))
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
@@ -28,22 +31,45 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let uuid = random_uuid()?;
     let on = |br: &str| cx.network(&name).uuid(&uuid).bridge(br).as_xml();
 
-    let net = t.ok_result(conn.define_network_xml(&on(&br1)), "define the network on bridge 1")?;
-    t.is(net.bridge_name()?, br1.as_str(), "the defined network names bridge 1");
+    let net = t.ok_result(
+        conn.define_network_xml(&on(&br1)),
+        "define the network on bridge 1",
+    )?;
+    t.is(
+        net.bridge_name()?,
+        br1.as_str(),
+        "the defined network names bridge 1",
+    );
     t.ok_result(
         conn.define_network_xml(&on(&br2)),
         "inactive: redefine the network on bridge 2",
     )?;
-    t.is(net.uuid_string()?, uuid.as_str(), "the redefined network keeps its UUID");
-    t.is(net.bridge_name()?, br2.as_str(), "inactive: the redefinition applies at once");
+    t.is(
+        net.uuid_string()?,
+        uuid.as_str(),
+        "the redefined network keeps its UUID",
+    );
+    t.is(
+        net.bridge_name()?,
+        br2.as_str(),
+        "inactive: the redefinition applies at once",
+    );
 
     t.ok_result(net.create(), "start the network")?;
-    t.is(net.bridge_name()?, br2.as_str(), "the started network runs on bridge 2");
+    t.is(
+        net.bridge_name()?,
+        br2.as_str(),
+        "the started network runs on bridge 2",
+    );
     t.ok_result(
         conn.define_network_xml(&on(&br1)),
         "running: redefine the network on bridge 1",
     )?;
-    t.is(net.bridge_name()?, br2.as_str(), "running: the live network keeps bridge 2");
+    t.is(
+        net.bridge_name()?,
+        br2.as_str(),
+        "running: the live network keeps bridge 2",
+    );
     let desc = "running: the inactive XML names bridge 1";
     match inactive_bridge(&net)? {
         Ok(br) => t.is(br, br1.as_str(), desc),

@@ -31,7 +31,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the definition is the same network (same UUID)",
     );
     t.ok(net.is_persistent()?, "the network is now persistent");
-    t.ok(net.is_active()?, "the network is still active after being defined");
+    t.ok(
+        net.is_active()?,
+        "the network is still active after being defined",
+    );
 
     t.ok_result(net.destroy(), "destroy the network")?;
     t.ok(!net.is_active()?, "the destroyed network is inactive");

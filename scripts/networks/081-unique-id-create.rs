@@ -37,7 +37,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "running: creating A again raises OperationInvalid",
     );
     clashes(t, "running");
-    t.is(net.uuid_string()?, uuid.as_str(), "running: A keeps its UUID");
+    t.is(
+        net.uuid_string()?,
+        uuid.as_str(),
+        "running: A keeps its UUID",
+    );
     t.err_code(
         conn.lookup_network_by_name(&other_name),
         ErrorNumber::NoNetwork,

@@ -18,14 +18,22 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.create_network_xml(&cx.network(&name).uuid(&first).as_xml()),
         "create the network with a first UUID",
     )?;
-    t.is(old.uuid_string()?, first.as_str(), "the network reports the first UUID");
+    t.is(
+        old.uuid_string()?,
+        first.as_str(),
+        "the network reports the first UUID",
+    );
     t.ok_result(old.destroy(), "destroy the first network")?;
 
     let new = t.ok_result(
         conn.create_network_xml(&cx.network(&name).uuid(&second).as_xml()),
         "create a network with the same name and a second UUID",
     )?;
-    t.is(new.uuid_string()?, second.as_str(), "the new handle reports the second UUID");
+    t.is(
+        new.uuid_string()?,
+        second.as_str(),
+        "the new handle reports the second UUID",
+    );
     let found = t.ok_result(conn.lookup_network_by_name(&name), "lookup by name")?;
     t.is(
         found.uuid_string()?,

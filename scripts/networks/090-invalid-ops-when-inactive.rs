@@ -20,7 +20,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ErrorNumber::OperationInvalid,
         "destroy of an inactive network raises OperationInvalid",
     );
-    t.ok(!net.is_active()?, "the network is still inactive after the refused destroy");
+    t.ok(
+        !net.is_active()?,
+        "the network is still inactive after the refused destroy",
+    );
     t.ok(
         net.is_persistent()?,
         "the network is still defined after the refused destroy",
