@@ -284,6 +284,169 @@ impl Drop for HostBridge {
     }
 }
 
+// ------------------------------------------------------------ guest NICs
+
+/// A guest NIC as the domain's XML describes it, which links libvirt's
+/// view to the host: its `<target dev>` is the host-side tap or macvtap.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GuestNic {
+    /// The `type` attribute: `network`, `bridge`, `direct`, `hostdev`…
+    pub kind: String,
+    pub mac: Option<String>,
+    /// The attributes of `<source>` (`network`, `bridge`, `dev`, `mode`,
+    /// `portid`…).
+    pub source: Vec<(String, String)>,
+    /// The host-side device (`<target dev>`), on a running guest.
+    pub target: Option<String>,
+}
+
+impl GuestNic {
+    /// An attribute of `<source>`.
+    pub fn source(&self, key: &str) -> Option<&str> {
+        self.source
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The NICs of a domain XML document.
+pub fn guest_nics(domain_xml: &str) -> Result<Vec<GuestNic>, HostError> {
+    let doc = super::xmltree::Element::parse(domain_xml).map_err(|e| HostError::Parse {
+        what: "domain XML".into(),
+        detail: e.to_string(),
+    })?;
+    Ok(doc
+        .find_all("devices/interface")
+        .into_iter()
+        .map(|i| GuestNic {
+            kind: i.get_attr("type").unwrap_or("").to_string(),
+            mac: i.find_attr("mac", "address").map(str::to_string),
+            source: i
+                .find("source")
+                .map(|s| s.attrs.clone())
+                .unwrap_or_default(),
+            target: i.find_attr("target", "dev").map(str::to_string),
+        })
+        .collect())
+}
+
+/// The NIC with MAC address `mac` (compared without case) of a domain XML
+/// document.
+pub fn guest_nic(domain_xml: &str, mac: &str) -> Result<Option<GuestNic>, HostError> {
+    Ok(guest_nics(domain_xml)?.into_iter().find(|n| {
+        n.mac
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(mac))
+    }))
+}
+
+// ------------------------------------------------- checks scripts share
+
+/// Whether the devices the driver creates for guests and networks can be
+/// inspected here: `Err(reason)` when the URI is remote or the driver
+/// creates none (the test driver only pretends).
+pub fn inspectable(cx: &crate::virt::context::Context) -> Result<(), String> {
+    if !super::connection::uri_is_local(cx.uri()) {
+        return Err(format!(
+            "requires the local host: {} is a remote URI, its host devices cannot be inspected",
+            cx.uri()
+        ));
+    }
+    let driver = cx.driver().map_err(|e| e.to_string())?;
+    if driver.eq_ignore_ascii_case("TEST") {
+        return Err("unsupported by driver TEST: it creates no host devices to inspect".into());
+    }
+    Ok(())
+}
+
+/// [`inspectable`], and the firewall can be listed (root).
+pub fn firewall_inspectable(cx: &crate::virt::context::Context) -> Result<(), String> {
+    inspectable(cx)?;
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    if uid != 0 {
+        return Err(format!(
+            "requires root to list firewall rules (running as uid {uid})"
+        ));
+    }
+    Ok(())
+}
+
+/// One test point: the host device `dev` exists and is a port of `bridge`
+/// (a skip when the host cannot be inspected, see [`inspectable`]).
+pub fn assert_port_of(
+    t: &mut crate::tap::producer::Tap,
+    cx: &crate::virt::context::Context,
+    dev: Option<&str>,
+    bridge: &str,
+    desc: &str,
+) -> bool {
+    use crate::yaml::Yaml;
+    if let Err(why) = inspectable(cx) {
+        t.skip_point(desc, &why);
+        return true;
+    }
+    let Some(dev) = dev else {
+        return t.fail(
+            desc,
+            Yaml::map([(
+                "got",
+                Yaml::from("the guest NIC names no <target dev> in the live XML"),
+            )]),
+        );
+    };
+    match link(dev) {
+        Ok(Some(l)) if l.master.as_deref() == Some(bridge) => t.pass(desc),
+        Ok(Some(l)) => t.fail(
+            desc,
+            Yaml::map([
+                ("device", Yaml::from(dev)),
+                (
+                    "got",
+                    Yaml::Str(format!(
+                        "master {}",
+                        l.master.as_deref().unwrap_or("(none)")
+                    )),
+                ),
+                ("expected", Yaml::Str(format!("master {bridge}"))),
+                ("bridge ports", Yaml::Str(bridge_ports(bridge).join(" "))),
+            ]),
+        ),
+        Ok(None) => t.fail(
+            desc,
+            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
+        ),
+        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
+    }
+}
+
+/// One test point: no host link named `dev` exists any more (polled for up
+/// to two seconds; a skip when the host cannot be inspected).
+pub fn assert_link_gone(
+    t: &mut crate::tap::producer::Tap,
+    cx: &crate::virt::context::Context,
+    dev: Option<&str>,
+    desc: &str,
+) -> bool {
+    use crate::yaml::Yaml;
+    if let Err(why) = inspectable(cx) {
+        t.skip_point(desc, &why);
+        return true;
+    }
+    let Some(dev) = dev else {
+        return t.fail(
+            desc,
+            Yaml::map([("got", Yaml::from("no device name to look for"))]),
+        );
+    };
+    let gone = wait_until(Duration::from_secs(2), Duration::from_millis(20), || {
+        !link_exists(dev)
+    });
+    let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
+    t.point(gone, desc, diag)
+}
+
 // ---------------------------------------------------------------- dnsmasq
 
 /// Where libvirt's network driver writes each network's dnsmasq
@@ -676,6 +839,7 @@ mod tests {
     const STATUS: &str = include_str!("../../tests/data/hostnet/network-status-iptables.xml");
     const IPTABLES: &str = include_str!("../../tests/data/hostnet/iptables-save-nat-and-route.txt");
     const NFT: &str = include_str!("../../tests/data/hostnet/nft-ruleset-nat.txt");
+    const DOMAIN: &str = include_str!("../../tests/data/hostnet/domain-live-nic.xml");
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
@@ -721,6 +885,24 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("\"nope\" of x"), "{e}");
         assert_eq!(parse_ip_json("[]").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_running_guests_nic_names_its_network_bridge_and_tap() {
+        let nics = guest_nics(DOMAIN).unwrap();
+        assert_eq!(nics.len(), 1);
+        let nic = guest_nic(DOMAIN, "52:54:00:C9:F5:7B")
+            .unwrap()
+            .expect("MAC without case");
+        assert_eq!(nic.kind, "network");
+        assert_eq!(nic.source("network"), Some("tck-devnet-a"));
+        assert_eq!(nic.source("bridge"), Some("tck-devnet-a"));
+        assert!(nic.source("portid").is_some());
+        assert_eq!(nic.source("dev"), None);
+        assert_eq!(nic.target.as_deref(), Some("vnet6"));
+        assert_eq!(guest_nic(DOMAIN, "52:54:00:00:00:01").unwrap(), None);
+        assert!(guest_nics("<domain>").is_err());
+        assert_eq!(guest_nics("<domain/>").unwrap(), vec![]);
     }
 
     #[test]
