@@ -421,6 +421,64 @@ pub fn assert_port_of(
     }
 }
 
+/// One test point: the host device `dev` is a macvtap on `lower` in the
+/// kernel's macvtap `mode` (`private`, `vepa`, `bridge`, `passthru`); a
+/// skip when the host cannot be inspected.
+pub fn assert_macvtap(
+    t: &mut crate::tap::producer::Tap,
+    cx: &crate::virt::context::Context,
+    dev: Option<&str>,
+    lower: &str,
+    mode: &str,
+    desc: &str,
+) -> bool {
+    use crate::yaml::Yaml;
+    if let Err(why) = inspectable(cx) {
+        t.skip_point(desc, &why);
+        return true;
+    }
+    let Some(dev) = dev else {
+        return t.fail(
+            desc,
+            Yaml::map([("got", Yaml::from("the guest NIC names no <target dev> in the live XML"))]),
+        );
+    };
+    let describe = |kind: Option<&str>, lower: Option<&str>, mode: Option<&str>| {
+        format!(
+            "{} on {} in mode {}",
+            kind.unwrap_or("(no kind)"),
+            lower.unwrap_or("(no lower device)"),
+            mode.unwrap_or("(none)")
+        )
+    };
+    match link(dev) {
+        Ok(Some(l)) => {
+            let ok = l.kind.as_deref() == Some("macvtap")
+                && l.lower.as_deref() == Some(lower)
+                && l.mode.as_deref() == Some(mode);
+            let diag = (!ok).then(|| {
+                Yaml::map([
+                    ("device", Yaml::from(dev)),
+                    (
+                        "got",
+                        Yaml::Str(describe(l.kind.as_deref(), l.lower.as_deref(), l.mode.as_deref())),
+                    ),
+                    (
+                        "expected",
+                        Yaml::Str(describe(Some("macvtap"), Some(lower), Some(mode))),
+                    ),
+                ])
+            });
+            t.point(ok, desc, diag)
+        }
+        Ok(None) => t.fail(
+            desc,
+            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
+        ),
+        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
+    }
+}
+
 /// One test point: no host link named `dev` exists any more (polled for up
 /// to two seconds; a skip when the host cannot be inspected).
 pub fn assert_link_gone(
