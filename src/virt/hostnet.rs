@@ -440,7 +440,10 @@ pub fn assert_macvtap(
     let Some(dev) = dev else {
         return t.fail(
             desc,
-            Yaml::map([("got", Yaml::from("the guest NIC names no <target dev> in the live XML"))]),
+            Yaml::map([(
+                "got",
+                Yaml::from("the guest NIC names no <target dev> in the live XML"),
+            )]),
         );
     };
     let describe = |kind: Option<&str>, lower: Option<&str>, mode: Option<&str>| {
@@ -461,7 +464,11 @@ pub fn assert_macvtap(
                     ("device", Yaml::from(dev)),
                     (
                         "got",
-                        Yaml::Str(describe(l.kind.as_deref(), l.lower.as_deref(), l.mode.as_deref())),
+                        Yaml::Str(describe(
+                            l.kind.as_deref(),
+                            l.lower.as_deref(),
+                            l.mode.as_deref(),
+                        )),
                     ),
                     (
                         "expected",
@@ -503,6 +510,29 @@ pub fn assert_link_gone(
     });
     let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
     t.point(gone, desc, diag)
+}
+
+// -------------------------------------------------------------- PCI devices
+
+/// The host driver a PCI device (`0000:03:10.1`) is bound to
+/// (`/sys/bus/pci/devices/ADDR/driver`), or `None` when it is unbound or
+/// absent.
+pub fn pci_driver(address: &str) -> Option<String> {
+    if address.contains('/') {
+        return None;
+    }
+    let link = std::fs::read_link(
+        Path::new("/sys/bus/pci/devices")
+            .join(address)
+            .join("driver"),
+    )
+    .ok()?;
+    link.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// Whether a PCI device with this address exists on the host.
+pub fn pci_device_exists(address: &str) -> bool {
+    !address.contains('/') && Path::new("/sys/bus/pci/devices").join(address).exists()
 }
 
 // ---------------------------------------------------------------- dnsmasq
@@ -1165,6 +1195,9 @@ mod tests {
         assert!(!link_exists("../etc"));
         assert_eq!(link("tck-no-such-link0").unwrap(), None);
         assert!(bridge_ports("tck-no-such-link0").is_empty());
+        assert_eq!(pci_driver("ffff:ff:1f.7"), None);
+        assert_eq!(pci_driver("../../../etc"), None);
+        assert!(!pci_device_exists("ffff:ff:1f.7"));
         let e = run("tck-no-such-tool", &[]).unwrap_err();
         assert!(e.to_string().contains("is not installed"), "{e}");
         let e = run("sh", &["-c", "echo oops >&2; exit 3"]).unwrap_err();
