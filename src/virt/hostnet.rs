@@ -801,6 +801,46 @@ impl Rule {
         self.words().any(|w| w.eq_ignore_ascii_case(word))
     }
 
+    /// Whether two consecutive words are `first` then `second`, and not
+    /// negated (iptables' `! -s X`; nftables' `saddr != X` does not match
+    /// since `!=` sits between).
+    fn has_pair(&self, firsts: &[&str], second: &str) -> bool {
+        let words: Vec<&str> = self.words().collect();
+        words.windows(2).enumerate().any(|(i, w)| {
+            firsts.contains(&w[0]) && w[1] == second && (i == 0 || words[i - 1] != "!")
+        })
+    }
+
+    /// The rule matches packets from the network `cidr` (`-s X`, `ip saddr X`).
+    pub fn from_net(&self, cidr: &str) -> bool {
+        self.has_pair(&["-s", "--source", "saddr"], cidr)
+    }
+
+    /// The rule matches packets to the network `cidr` (`-d X`, `ip daddr X`).
+    pub fn to_net(&self, cidr: &str) -> bool {
+        self.has_pair(&["-d", "--destination", "daddr"], cidr)
+    }
+
+    /// The rule matches packets arriving on `dev` (`-i`, `iif`, `iifname`).
+    pub fn in_dev(&self, dev: &str) -> bool {
+        self.has_pair(&["-i", "--in-interface", "iif", "iifname"], dev)
+    }
+
+    /// The rule matches packets leaving through `dev` (`-o`, `oif`, `oifname`).
+    pub fn out_dev(&self, dev: &str) -> bool {
+        self.has_pair(&["-o", "--out-interface", "oif", "oifname"], dev)
+    }
+
+    /// The rule only matches replies to connections already seen
+    /// (`--ctstate RELATED,ESTABLISHED`, `ct state established,related`).
+    pub fn replies_only(&self) -> bool {
+        self.words().any(|w| {
+            w.to_ascii_lowercase()
+                .split(',')
+                .any(|s| s == "established")
+        })
+    }
+
     /// Source NAT by masquerading (`-j MASQUERADE`, `masquerade`).
     pub fn is_masquerade(&self) -> bool {
         self.has_word("masquerade")
@@ -1116,7 +1156,35 @@ mod tests {
             .iter()
             .any(|r| r.chain == "LIBVIRT_FWO" && r.is_accept() && r.mentions("tck-devnet-a")));
 
+        // Directions: out of the guests' subnet through the bridge, and
+        // back in, replies only under NAT.
+        let (cidr, br) = ("10.253.77.0/24", "tck-devnet-a");
+        let outward: Vec<_> = nat
+            .iter()
+            .filter(|r| r.is_accept() && r.from_net(cidr) && r.in_dev(br))
+            .collect();
+        assert_eq!(outward.len(), 1, "{outward:#?}");
+        let inward: Vec<_> = nat
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net(cidr) && r.out_dev(br))
+            .collect();
+        assert_eq!(inward.len(), 1, "{inward:#?}");
+        assert!(inward[0].replies_only());
+        assert!(!outward[0].replies_only());
+        // `! -d 10.253.77.0/24` is not "to the subnet".
+        let masq = nat.iter().find(|r| r.is_masquerade()).unwrap();
+        assert!(masq.from_net(cidr) && !masq.to_net(cidr), "{masq}");
+
         let route = network_rules(&rules, &["10.253.78.0/24", "tck-devnet-r"]);
+        let back: Vec<_> = route
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net("10.253.78.0/24") && r.out_dev("tck-devnet-r"))
+            .collect();
+        assert_eq!(back.len(), 1);
+        assert!(
+            !back[0].replies_only(),
+            "routed: new connections come in too"
+        );
         assert_eq!(route.len(), 14, "{route:#?}");
         assert!(!route.iter().any(|r| r.is_masquerade()), "routed: no NAT");
         assert!(route
@@ -1151,6 +1219,20 @@ mod tests {
         assert!(mine
             .iter()
             .any(|r| r.chain == "guest_output" && r.is_accept() && r.mentions("tck-br0")));
+        let cidr = "10.253.77.0/24";
+        let outward: Vec<_> = mine
+            .iter()
+            .filter(|r| r.is_accept() && r.from_net(cidr) && r.in_dev("tck-br0"))
+            .collect();
+        assert_eq!(outward.len(), 1, "{outward:#?}");
+        let inward: Vec<_> = mine
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net(cidr) && r.out_dev("tck-br0"))
+            .collect();
+        assert_eq!(inward.len(), 1, "{inward:#?}");
+        assert!(inward[0].replies_only() && !outward[0].replies_only());
+        // `ip daddr != X` is not "to the subnet".
+        assert!(masq.iter().all(|r| r.from_net(cidr) && !r.to_net(cidr)));
         let ip6: Vec<_> = rules.iter().filter(|r| r.family == "ip6").collect();
         assert_eq!(ip6.len(), 1);
         assert_eq!(ip6[0].chain, "forward");
