@@ -10,6 +10,9 @@
 //!   (an interface's bandwidth) have no wrapper: [`set_interface_parameters`]
 //!   and [`interface_parameters`].
 //!
+//! - `virInterfaceChangeBegin` / `Commit` / `Rollback` (host network
+//!   configuration transactions) have no wrapper: [`interface_change`].
+//!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
 //! `set_memory`, `block_info` — have `*_flags` forms in `virt` itself; see
 //! COMMON.md.)
@@ -212,6 +215,36 @@ pub fn interface_parameters(
     Ok(bw)
 }
 
+/// A step of a host network configuration transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterfaceChange {
+    /// `virInterfaceChangeBegin`: snapshot the configuration.
+    Begin,
+    /// `virInterfaceChangeCommit`: keep the changes since the snapshot.
+    Commit,
+    /// `virInterfaceChangeRollback`: restore the snapshot.
+    Rollback,
+}
+
+/// `virInterfaceChange{Begin,Commit,Rollback}` on `conn`.
+pub fn interface_change(
+    conn: &virt::connect::Connect,
+    step: InterfaceChange,
+) -> Result<(), LibvirtError> {
+    let f = match step {
+        InterfaceChange::Begin => virt::sys::virInterfaceChangeBegin,
+        InterfaceChange::Commit => virt::sys::virInterfaceChangeCommit,
+        InterfaceChange::Rollback => virt::sys::virInterfaceChangeRollback,
+    };
+    // SAFETY: the connection pointer is valid while `conn` lives; the
+    // three functions take only it and flags (0).
+    let rc = unsafe { f(conn.as_ptr(), 0) };
+    if rc < 0 {
+        return Err(virt::error::Error::last_error().into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +289,17 @@ mod tests {
         let e = set_interface_parameters(&dom, "a\0b", &change, live).expect_err("NUL");
         assert!(e.is(virt::error::ErrorNumber::InvalidArg), "{e}");
         dom.destroy().expect("destroy");
+    }
+
+    #[test]
+    fn interface_transactions_on_the_test_driver() {
+        use virt::error::ErrorNumber;
+        let conn = test_conn();
+        interface_change(&conn, InterfaceChange::Begin).expect("begin");
+        let e = interface_change(&conn, InterfaceChange::Begin).expect_err("nested");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
+        interface_change(&conn, InterfaceChange::Rollback).expect("rollback");
+        let e = interface_change(&conn, InterfaceChange::Commit).expect_err("none open");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
     }
 }
