@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod generic;
 pub mod hostnet;
 pub mod media;
+pub mod poll;
 pub mod requirements;
 pub mod shim;
 pub mod xmltree;

@@ -1,23 +1,28 @@
-//! Safe replacements for `virt` 0.5 wrappers that are wrong.
+//! Safe replacements for `virt` 0.5 wrappers that are wrong or missing.
 //!
 //! - `Secret::usage_id` frees the string `virSecretGetUsageID` returns, but
 //!   libvirt owns it: the second free aborts the process ("double free
 //!   detected"). Use [`secret_usage_id`].
-//!
+//! - `virDomainSave` and `virDomainMemoryPeek` have no wrapper: use
+//!   [`domain_save`] and [`domain_memory_peek`].
 //! - `Domain::state` swallows errors; use [`domain_state`].
-//!
-//! - `virDomainSetInterfaceParameters` / `virDomainGetInterfaceParameters`
-//!   (an interface's bandwidth) have no wrapper: [`set_interface_parameters`]
-//!   and [`interface_parameters`].
-//!
+//! - `Domain::block_info` ignores a failure and reads uninitialised memory;
+//!   use [`domain_block_info`].
+//! - `virDomainBlockPeek` and `virDomain{Get,Set}InterfaceParameters` have no
+//!   wrapper: use [`domain_block_peek`], [`domain_interface_bandwidth`] and
+//!   [`domain_set_interface_bandwidth`].
 //! - `virInterfaceChangeBegin` / `Commit` / `Rollback` (host network
-//!   configuration transactions) have no wrapper: [`interface_change`].
+//!   configuration transactions) have no wrapper: use [`interface_change`].
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
-//! `set_memory`, `block_info` — have `*_flags` forms in `virt` itself; see
-//! COMMON.md.)
+//! `set_memory` — have `*_flags` forms in `virt` itself; see COMMON.md.)
 
+use super::builders::{Bandwidth, Rate};
 use super::error::LibvirtError;
+use std::ffi::{CStr, CString};
+use std::path::Path;
+use virt::domain::Domain;
+use virt::error::ErrorNumber;
 use virt::secret::Secret;
 
 /// The usage id of a secret (a volume path, a ceph/tls/vtpm name, an iSCSI
@@ -50,169 +55,300 @@ pub fn domain_state(d: &virt::domain::Domain) -> Result<(u32, u32), virt::error:
     Ok((state.max(0) as u32, reason.max(0) as u32))
 }
 
-/// An interface's bandwidth as `virDomain{Get,Set}InterfaceParameters`
-/// carry it: averages, peaks and floor in KiB/s, bursts in KiB. `None` is
-/// "not sent"; libvirt reports 0 for "no limit". On set, drivers replace a
-/// whole direction when any of its fields is sent (its other fields become
-/// 0) and keep a direction none of whose fields is sent; an average of 0
-/// removes that direction's limits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct InterfaceBandwidth {
-    pub in_average: Option<u32>,
-    pub in_peak: Option<u32>,
-    pub in_burst: Option<u32>,
-    /// Guaranteed minimum inbound rate (only on a network with inbound QoS).
-    pub in_floor: Option<u32>,
-    pub out_average: Option<u32>,
-    pub out_peak: Option<u32>,
-    pub out_burst: Option<u32>,
-}
-
-impl InterfaceBandwidth {
-    /// The fields with libvirt's parameter names (`inbound.average`…).
-    fn fields(&self) -> [(&'static std::ffi::CStr, Option<u32>); 7] {
-        use virt::sys::*;
-        [
-            (VIR_DOMAIN_BANDWIDTH_IN_AVERAGE, self.in_average),
-            (VIR_DOMAIN_BANDWIDTH_IN_PEAK, self.in_peak),
-            (VIR_DOMAIN_BANDWIDTH_IN_BURST, self.in_burst),
-            (VIR_DOMAIN_BANDWIDTH_IN_FLOOR, self.in_floor),
-            (VIR_DOMAIN_BANDWIDTH_OUT_AVERAGE, self.out_average),
-            (VIR_DOMAIN_BANDWIDTH_OUT_PEAK, self.out_peak),
-            (VIR_DOMAIN_BANDWIDTH_OUT_BURST, self.out_burst),
-        ]
-    }
-
-    fn set(&mut self, name: &[u8], value: u32) {
-        use virt::sys::*;
-        let slot = match name {
-            n if n == VIR_DOMAIN_BANDWIDTH_IN_AVERAGE.to_bytes() => &mut self.in_average,
-            n if n == VIR_DOMAIN_BANDWIDTH_IN_PEAK.to_bytes() => &mut self.in_peak,
-            n if n == VIR_DOMAIN_BANDWIDTH_IN_BURST.to_bytes() => &mut self.in_burst,
-            n if n == VIR_DOMAIN_BANDWIDTH_IN_FLOOR.to_bytes() => &mut self.in_floor,
-            n if n == VIR_DOMAIN_BANDWIDTH_OUT_AVERAGE.to_bytes() => &mut self.out_average,
-            n if n == VIR_DOMAIN_BANDWIDTH_OUT_PEAK.to_bytes() => &mut self.out_peak,
-            n if n == VIR_DOMAIN_BANDWIDTH_OUT_BURST.to_bytes() => &mut self.out_burst,
-            _ => return, // a parameter newer than this code knows
-        };
-        *slot = Some(value);
-    }
-}
-
-/// A typed parameter holding an unsigned int.
-fn uint_param(name: &std::ffi::CStr, value: u32) -> virt::sys::virTypedParameter {
-    let mut field = [0 as std::os::raw::c_char; 80];
-    // Field names are libvirt's constants, far shorter than 80 bytes; the
-    // last byte stays NUL whatever happens.
-    for (dst, src) in field.iter_mut().zip(name.to_bytes().iter().take(79)) {
-        *dst = *src as std::os::raw::c_char;
-    }
-    virt::sys::virTypedParameter {
-        field,
-        type_: virt::sys::VIR_TYPED_PARAM_UINT as i32,
-        value: virt::sys::_virTypedParameterValue { ui: value },
-    }
-}
-
-fn device_cstring(device: &str) -> Result<std::ffi::CString, LibvirtError> {
-    std::ffi::CString::new(device).map_err(|_| {
+/// A path as a C string; a path with a NUL byte cannot be given to libvirt.
+fn c_path(path: &Path) -> Result<CString, LibvirtError> {
+    CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
         LibvirtError::new(
-            virt::error::ErrorNumber::InvalidArg,
-            format!("interface name {device:?} contains a NUL byte"),
+            ErrorNumber::InvalidArg,
+            format!("the path {path:?} contains a NUL byte"),
         )
     })
 }
 
-/// `virDomainSetInterfaceParameters`: set the bandwidth of the interface
-/// `device` (its target device name or MAC address) for `flags`
-/// (`VIR_DOMAIN_AFFECT_*`). Only the fields that are `Some` are sent.
-pub fn set_interface_parameters(
-    d: &virt::domain::Domain,
-    device: &str,
-    bw: &InterfaceBandwidth,
+/// The last libvirt error of this thread, as a [`LibvirtError`].
+fn last_error() -> LibvirtError {
+    LibvirtError::from(virt::error::Error::last_error())
+}
+
+/// `virDomainSave`: save a running domain's memory to `path` and stop it
+/// (a persistent domain stays defined, inactive). The file is written by
+/// the daemon, so `path` must be on the daemon's host and writable by it.
+pub fn domain_save(dom: &Domain, path: &Path) -> Result<(), LibvirtError> {
+    let to = c_path(path)?;
+    // SAFETY: the domain pointer is valid while `dom` lives; `to` is a
+    // NUL-terminated string that outlives the call, which only reads it.
+    let rc = unsafe { virt::sys::virDomainSave(dom.as_ptr(), to.as_ptr()) };
+    if rc < 0 {
+        Err(last_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// `virDomainMemoryPeek`: read `buf.len()` bytes of the guest's memory at
+/// `start` (`flags`: `VIR_MEMORY_VIRTUAL` or `VIR_MEMORY_PHYSICAL`).
+pub fn domain_memory_peek(
+    dom: &Domain,
+    start: u64,
+    buf: &mut [u8],
     flags: u32,
 ) -> Result<(), LibvirtError> {
-    let dev = device_cstring(device)?;
-    let mut params: Vec<virt::sys::virTypedParameter> = bw
-        .fields()
-        .iter()
-        .filter_map(|(name, v)| v.map(|v| uint_param(name, v)))
-        .collect();
-    // SAFETY: the domain pointer is valid while `d` lives; `dev` is a
-    // NUL-terminated string and `params` an array of `params.len()`
-    // initialised typed parameters holding no pointers, both alive for the
-    // call; libvirt only reads them.
+    // SAFETY: the domain pointer is valid while `dom` lives; libvirt writes
+    // at most `buf.len()` bytes into `buf`, which is valid and exclusively
+    // borrowed for the call.
     let rc = unsafe {
-        virt::sys::virDomainSetInterfaceParameters(
-            d.as_ptr(),
-            dev.as_ptr(),
-            params.as_mut_ptr(),
-            params.len() as std::os::raw::c_int,
+        virt::sys::virDomainMemoryPeek(
+            dom.as_ptr(),
+            start,
+            buf.len(),
+            buf.as_mut_ptr().cast(),
             flags,
         )
     };
     if rc < 0 {
-        return Err(virt::error::Error::last_error().into());
+        Err(last_error())
+    } else {
+        Ok(())
     }
-    Ok(())
+}
+
+/// A name (disk target, interface device) as a C string.
+fn c_name(name: &str) -> Result<CString, LibvirtError> {
+    CString::new(name).map_err(|_| {
+        LibvirtError::new(
+            ErrorNumber::InvalidArg,
+            format!("the name {name:?} contains a NUL byte"),
+        )
+    })
+}
+
+/// What `virDomainGetBlockInfo` reports about a disk, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// The size the guest sees.
+    pub capacity: u64,
+    /// Host storage in use (like `du`; for a running qcow2 disk, the
+    /// highest offset written).
+    pub allocation: u64,
+    /// Host size of the container (like `ls -l` for a file).
+    pub physical: u64,
+}
+
+/// `virDomainGetBlockInfo` for `disk` (a target such as `vda`, or the
+/// source path), with libvirt's error when it fails.
+pub fn domain_block_info(dom: &Domain, disk: &str, flags: u32) -> Result<BlockInfo, LibvirtError> {
+    let disk = c_name(disk)?;
+    let mut info = virt::sys::virDomainBlockInfo {
+        capacity: 0,
+        allocation: 0,
+        physical: 0,
+    };
+    // SAFETY: the domain pointer is valid while `dom` lives, `disk` is a
+    // NUL-terminated string outliving the call, and `info` is a valid
+    // struct libvirt fills in (or leaves alone when it returns -1).
+    let rc =
+        unsafe { virt::sys::virDomainGetBlockInfo(dom.as_ptr(), disk.as_ptr(), &mut info, flags) };
+    if rc < 0 {
+        return Err(last_error());
+    }
+    Ok(BlockInfo {
+        capacity: info.capacity,
+        allocation: info.allocation,
+        physical: info.physical,
+    })
+}
+
+/// `virDomainBlockPeek`: read `buf.len()` bytes of `disk` at `offset`, as
+/// the guest sees the disk (only raw images can be read this way).
+pub fn domain_block_peek(
+    dom: &Domain,
+    disk: &str,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<(), LibvirtError> {
+    let disk = c_name(disk)?;
+    // SAFETY: the domain pointer is valid while `dom` lives; `disk` is a
+    // NUL-terminated string outliving the call; libvirt writes at most
+    // `buf.len()` bytes into `buf`, which is exclusively borrowed.
+    let rc = unsafe {
+        virt::sys::virDomainBlockPeek(
+            dom.as_ptr(),
+            disk.as_ptr(),
+            offset,
+            buf.len(),
+            buf.as_mut_ptr().cast(),
+            0,
+        )
+    };
+    if rc < 0 {
+        Err(last_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// The typed-parameter names of interface bandwidth, in the order
+/// (inbound average, peak, burst, floor, outbound average, peak, burst).
+const BANDWIDTH_PARAMS: [&CStr; 7] = [
+    virt::sys::VIR_DOMAIN_BANDWIDTH_IN_AVERAGE,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_IN_PEAK,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_IN_BURST,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_IN_FLOOR,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_OUT_AVERAGE,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_OUT_PEAK,
+    virt::sys::VIR_DOMAIN_BANDWIDTH_OUT_BURST,
+];
+
+/// The seven values of [`BANDWIDTH_PARAMS`] for a bandwidth (`None` for
+/// what it does not set).
+fn bandwidth_values(b: &Bandwidth) -> [Option<u64>; 7] {
+    let i = b.inbound.unwrap_or_default();
+    let o = b.outbound.unwrap_or_default();
+    [
+        i.average, i.peak, i.burst, i.floor, o.average, o.peak, o.burst,
+    ]
+}
+
+/// A bandwidth from the seven values libvirt reports, where 0 means unset;
+/// a direction with nothing set is `None`.
+fn bandwidth_from_values(v: [u64; 7]) -> Bandwidth {
+    let some = |x: u64| (x != 0).then_some(x);
+    let rate = |r: Rate| (r != Rate::default()).then_some(r);
+    Bandwidth {
+        inbound: rate(Rate {
+            average: some(v[0]),
+            peak: some(v[1]),
+            burst: some(v[2]),
+            floor: some(v[3]),
+        }),
+        outbound: rate(Rate {
+            average: some(v[4]),
+            peak: some(v[5]),
+            burst: some(v[6]),
+            floor: None,
+        }),
+    }
 }
 
 /// `virDomainGetInterfaceParameters`: the bandwidth of the interface
-/// `device` (target device name or MAC address) for `flags`
-/// (`VIR_DOMAIN_AFFECT_*`).
-pub fn interface_parameters(
-    d: &virt::domain::Domain,
+/// `device` (its host device name or MAC address); `flags` are
+/// `VIR_DOMAIN_AFFECT_*`. Rates in KiB/s, burst in KiB.
+pub fn domain_interface_bandwidth(
+    dom: &Domain,
     device: &str,
     flags: u32,
-) -> Result<InterfaceBandwidth, LibvirtError> {
-    let dev = device_cstring(device)?;
+) -> Result<Bandwidth, LibvirtError> {
+    let device = c_name(device)?;
     let mut n: std::os::raw::c_int = 0;
-    // SAFETY: with a NULL array and *n == 0 libvirt only writes the number
-    // of parameters into `n`.
+    // SAFETY: with a NULL array and *n == 0 libvirt only stores the number
+    // of parameters in `n`; the pointers are valid for the call.
     let rc = unsafe {
         virt::sys::virDomainGetInterfaceParameters(
-            d.as_ptr(),
-            dev.as_ptr(),
+            dom.as_ptr(),
+            device.as_ptr(),
             std::ptr::null_mut(),
             &mut n,
             flags,
         )
     };
     if rc < 0 {
-        return Err(virt::error::Error::last_error().into());
+        return Err(last_error());
     }
-    let count = n.max(0) as usize;
-    let mut params = vec![uint_param(c"", 0); count];
-    // SAFETY: `params` has room for `n` parameters; libvirt fills at most
-    // that many and sets `n` to how many it filled.
+    let len = usize::try_from(n).unwrap_or(0);
+    // SAFETY: virTypedParameter is plain C data (a name array, an int and
+    // a union); all-zero is a valid value of it.
+    let mut params: Vec<virt::sys::virTypedParameter> = vec![unsafe { std::mem::zeroed() }; len];
+    // SAFETY: `params` holds `n` elements for libvirt to fill; it writes at
+    // most `n` and updates `n` to how many it wrote.
     let rc = unsafe {
         virt::sys::virDomainGetInterfaceParameters(
-            d.as_ptr(),
-            dev.as_ptr(),
+            dom.as_ptr(),
+            device.as_ptr(),
             params.as_mut_ptr(),
             &mut n,
             flags,
         )
     };
     if rc < 0 {
-        return Err(virt::error::Error::last_error().into());
+        return Err(last_error());
     }
-    let filled = (n.max(0) as usize).min(count);
-    let mut bw = InterfaceBandwidth::default();
-    for p in &params[..filled] {
-        if p.type_ == virt::sys::VIR_TYPED_PARAM_UINT as i32 {
-            // SAFETY: `field` is NUL-terminated within its 80 bytes (libvirt
-            // writes names of at most 79 bytes), and a UINT parameter's
-            // value is its `ui` member.
-            let name = unsafe { std::ffi::CStr::from_ptr(p.field.as_ptr()) };
-            bw.set(name.to_bytes(), unsafe { p.value.ui });
+    let mut values = [0u64; 7];
+    for (slot, name) in values.iter_mut().zip(BANDWIDTH_PARAMS) {
+        let mut v: std::os::raw::c_uint = 0;
+        // SAFETY: `params` holds `n` initialised parameters; `name` is a
+        // NUL-terminated constant; libvirt writes `v` only when found.
+        let found = unsafe {
+            virt::sys::virTypedParamsGetUInt(params.as_mut_ptr(), n, name.as_ptr(), &mut v)
+        };
+        if found == 1 {
+            *slot = u64::from(v);
         }
     }
-    // SAFETY: the parameters came from libvirt; clearing frees any string
-    // values (there are none for bandwidth, but a future parameter could
-    // be one) and leaves the Vec's own memory to Rust.
-    unsafe { virt::sys::virTypedParamsClear(params.as_mut_ptr(), filled as std::os::raw::c_int) };
-    Ok(bw)
+    // SAFETY: frees what libvirt allocated inside the parameters (strings);
+    // the array itself is ours and dropped with the Vec.
+    unsafe { virt::sys::virTypedParamsClear(params.as_mut_ptr(), n) };
+    Ok(bandwidth_from_values(values))
+}
+
+/// `virDomainSetInterfaceParameters`: set the given parts of the bandwidth
+/// of the interface `device` (what is `None` is left as it is; 0 clears).
+/// A value over `u32::MAX` is refused before calling libvirt.
+pub fn domain_set_interface_bandwidth(
+    dom: &Domain,
+    device: &str,
+    bandwidth: &Bandwidth,
+    flags: u32,
+) -> Result<(), LibvirtError> {
+    let device = c_name(device)?;
+    let mut params: virt::sys::virTypedParameterPtr = std::ptr::null_mut();
+    let mut n: std::os::raw::c_int = 0;
+    let mut max: std::os::raw::c_int = 0;
+    let mut result = Ok(());
+    for (value, name) in bandwidth_values(bandwidth)
+        .into_iter()
+        .zip(BANDWIDTH_PARAMS)
+    {
+        let Some(value) = value else { continue };
+        let Ok(value) = u32::try_from(value) else {
+            result = Err(LibvirtError::new(
+                ErrorNumber::InvalidArg,
+                format!(
+                    "{} = {value} does not fit libvirt's unsigned int",
+                    name.to_string_lossy()
+                ),
+            ));
+            break;
+        };
+        // SAFETY: `params`/`n`/`max` form the growable array libvirt's
+        // virTypedParamsAdd* functions manage; `name` is NUL-terminated.
+        let rc = unsafe {
+            virt::sys::virTypedParamsAddUInt(&mut params, &mut n, &mut max, name.as_ptr(), value)
+        };
+        if rc < 0 {
+            result = Err(last_error());
+            break;
+        }
+    }
+    if result.is_ok() {
+        // SAFETY: the domain pointer is valid while `dom` lives; `params`
+        // holds `n` parameters built above (NULL when n == 0).
+        let rc = unsafe {
+            virt::sys::virDomainSetInterfaceParameters(
+                dom.as_ptr(),
+                device.as_ptr(),
+                params,
+                n,
+                flags,
+            )
+        };
+        if rc < 0 {
+            result = Err(last_error());
+        }
+    }
+    // SAFETY: frees the array allocated by virTypedParamsAddUInt (a no-op
+    // on NULL).
+    unsafe { virt::sys::virTypedParamsFree(params, n) };
+    result
 }
 
 /// A step of a host network configuration transaction.
@@ -240,7 +376,7 @@ pub fn interface_change(
     // three functions take only it and flags (0).
     let rc = unsafe { f(conn.as_ptr(), 0) };
     if rc < 0 {
-        return Err(virt::error::Error::last_error().into());
+        return Err(last_error());
     }
     Ok(())
 }
@@ -248,58 +384,147 @@ pub fn interface_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::virt::builders::testutil::test_conn;
-    use crate::virt::builders::{DomainBuilder, Interface, Rate};
+    use crate::virt::connection::Connection;
+
+    /// test:///default is one shared driver per process: each test uses
+    /// its own name.
+    fn xml(name: &str) -> String {
+        format!(
+            "<domain type='test'><name>{name}</name><memory>65536</memory>\
+             <os><type arch='i686'>hvm</type></os></domain>"
+        )
+    }
 
     #[test]
-    fn interface_bandwidth_round_trips_on_the_test_driver() {
-        let conn = test_conn();
-        let mac = "52:54:00:7e:51:01";
-        let xml = DomainBuilder::new("test", "tck-shim-ifparams")
-            .interface(
-                Interface::network("default")
-                    .mac(mac)
-                    .bandwidth_in(Rate::average(1000).floor(200)),
-            )
-            .as_xml();
+    fn save_stops_the_domain_and_restore_brings_it_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let img = dir.path().join("dom.img");
+        let conn = Connection::open("test:///default").expect("test driver");
         let dom = conn
-            .create_domain_xml(&xml, 0)
-            .unwrap_or_else(|e| panic!("{e}\n{xml}"));
-        let live = virt::sys::VIR_DOMAIN_AFFECT_LIVE;
-        let got = interface_parameters(&dom, mac, live).expect("get by MAC");
-        assert_eq!(got.in_average, Some(1000));
-        assert_eq!(got.in_floor, Some(200));
-        assert_eq!(got.out_average, Some(0), "reported as 0 = no limit");
+            .create_domain_xml(&xml("tck-shim-save"), 0)
+            .expect("create");
+        domain_save(&dom, &img).expect("save");
+        assert!(img.exists(), "the image is written");
+        let e = conn
+            .lookup_domain_by_name("tck-shim-save")
+            .expect_err("gone");
+        assert!(LibvirtError::from(e).is(ErrorNumber::NoDomain));
+        conn.restore_domain(&img.display().to_string())
+            .expect("restore");
+        let back = conn.lookup_domain_by_name("tck-shim-save").expect("back");
+        assert!(back.is_active().expect("state"));
+        // Saving an inactive domain is an error carrying libvirt's code.
+        back.destroy().expect("destroy");
+        let def = conn
+            .define_domain_xml(&xml("tck-shim-save"))
+            .expect("define");
+        let e = domain_save(&def, &img).expect_err("inactive");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
+        let e = domain_save(&def, Path::new("a\0b")).expect_err("NUL");
+        assert!(e.is(ErrorNumber::InvalidArg), "{e}");
+        def.undefine().expect("undefine");
+        conn.close().expect("close");
+    }
 
-        let change = InterfaceBandwidth {
-            in_average: Some(3000),
-            // A direction whose average is 0 has no limits at all, so a
-            // peak needs an average.
-            out_average: Some(2000),
-            out_peak: Some(4000),
-            ..Default::default()
-        };
-        set_interface_parameters(&dom, mac, &change, live).expect("set");
-        let got = interface_parameters(&dom, mac, live).expect("get again");
-        assert_eq!(got.in_average, Some(3000));
-        assert_eq!((got.out_average, got.out_peak), (Some(2000), Some(4000)));
+    #[test]
+    fn memory_peek_reads_and_reports_libvirt_errors() {
+        let conn = Connection::open("test:///default").expect("test driver");
+        let def = conn
+            .define_domain_xml(&xml("tck-shim-peek"))
+            .expect("define");
+        let mut buf = [0u8; 16];
+        let e = domain_memory_peek(&def, 0, &mut buf, virt::sys::VIR_MEMORY_VIRTUAL)
+            .expect_err("inactive");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
+        def.create().expect("start");
+        domain_memory_peek(&def, 0, &mut buf, virt::sys::VIR_MEMORY_VIRTUAL).expect("peek");
+        def.destroy().expect("destroy");
+        def.undefine().expect("undefine");
+        conn.close().expect("close");
+    }
 
-        let e = interface_parameters(&dom, "52:54:00:00:00:99", live).expect_err("no such NIC");
-        assert!(!e.message().is_empty(), "{e}");
-        let e = set_interface_parameters(&dom, "a\0b", &change, live).expect_err("NUL");
-        assert!(e.is(virt::error::ErrorNumber::InvalidArg), "{e}");
+    #[test]
+    fn block_info_and_peek_report_results_and_libvirt_errors() {
+        let conn = Connection::open("test:///default").expect("test driver");
+        let name = "tck-shim-blk";
+        let dom = conn
+            .create_domain_xml(
+                &format!(
+                    "<domain type='test'><name>{name}</name><memory>65536</memory>\
+                     <os><type arch='i686'>hvm</type></os><devices>\
+                     <disk type='file' device='disk'><source file='/guest/x.img'/>\
+                     <target dev='vda' bus='virtio'/></disk></devices></domain>"
+                ),
+                0,
+            )
+            .expect("create");
+        let info = domain_block_info(&dom, "vda", 0).expect("block info");
+        assert!(info.capacity > 0 && info.physical > 0, "{info:?}");
+        let e = domain_block_info(&dom, "vdz", 0).expect_err("no such disk");
+        assert!(e.is(ErrorNumber::InvalidArg), "{e}");
+        let e = domain_block_info(&dom, "v\0a", 0).expect_err("NUL");
+        assert!(e.is(ErrorNumber::InvalidArg), "{e}");
+        // The test driver has no block peek: the error comes through.
+        let mut buf = [0u8; 8];
+        let e = domain_block_peek(&dom, "vda", 0, &mut buf).expect_err("unsupported");
+        assert!(e.is_unsupported(), "{e}");
         dom.destroy().expect("destroy");
+        conn.close().expect("close");
+    }
+
+    #[test]
+    fn interface_bandwidth_round_trips_and_reports_libvirt_errors() {
+        let conn = Connection::open("test:///default").expect("test driver");
+        let name = "tck-shim-bw";
+        let dom = conn
+            .create_domain_xml(
+                &format!(
+                    "<domain type='test'><name>{name}</name><memory>65536</memory>\
+                     <os><type arch='i686'>hvm</type></os><devices>\
+                     <interface type='network'><mac address='52:54:00:00:00:01'/>\
+                     <source network='default'/><target dev='tckshim0'/></interface>\
+                     </devices></domain>"
+                ),
+                0,
+            )
+            .expect("create");
+        let live = virt::sys::VIR_DOMAIN_AFFECT_LIVE;
+        assert_eq!(
+            domain_interface_bandwidth(&dom, "tckshim0", live).expect("get"),
+            Bandwidth::default(),
+            "nothing set yet"
+        );
+        let want = Bandwidth {
+            inbound: Some(Rate::average(1000).peak(2000).burst(512)),
+            outbound: Some(Rate::average(500).peak(800).burst(256)),
+        };
+        domain_set_interface_bandwidth(&dom, "tckshim0", &want, live).expect("set");
+        assert_eq!(
+            domain_interface_bandwidth(&dom, "tckshim0", live).expect("get"),
+            want
+        );
+        let e = domain_interface_bandwidth(&dom, "nosuch0", live).expect_err("unknown");
+        assert!(e.is(ErrorNumber::InvalidArg), "{e}");
+        let too_big = Bandwidth {
+            inbound: Some(Rate::average(u64::from(u32::MAX) + 1)),
+            outbound: None,
+        };
+        let e =
+            domain_set_interface_bandwidth(&dom, "tckshim0", &too_big, live).expect_err("over u32");
+        assert!(e.is(ErrorNumber::InvalidArg), "{e}");
+        dom.destroy().expect("destroy");
+        conn.close().expect("close");
     }
 
     #[test]
     fn interface_transactions_on_the_test_driver() {
-        use virt::error::ErrorNumber;
-        let conn = test_conn();
+        let conn = Connection::open("test:///default").expect("test driver");
         interface_change(&conn, InterfaceChange::Begin).expect("begin");
         let e = interface_change(&conn, InterfaceChange::Begin).expect_err("nested");
         assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
         interface_change(&conn, InterfaceChange::Rollback).expect("rollback");
         let e = interface_change(&conn, InterfaceChange::Commit).expect_err("none open");
         assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
+        conn.close().expect("close");
     }
 }
