@@ -3,11 +3,13 @@
 //! Checked semantically, whatever the iptables, nftables or dnsmasq
 //! versions print (the Perl kit diffed their output against golden files).
 
+use std::convert::Infallible;
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::alloc::Subnet;
 use tck::virt::builders::Ip;
 use tck::virt::hostnet::{self, DhcpRange, DnsmasqConf};
+use tck::virt::poll;
 
 pub const META: Meta = Meta {
     requires: &[
@@ -114,16 +116,16 @@ fn apply_and_remove(t: &mut Tap, cx: &Context, mode: &str, br: &str, net: Subnet
     }
 
     t.ok_result(n.destroy(), &p("destroy the network"))?;
-    let poll = |f: &dyn Fn() -> bool| {
-        hostnet::wait_until(Duration::from_secs(3), Duration::from_millis(20), f)
+    let eventually = |f: &dyn Fn() -> bool| {
+        poll::until(Duration::from_secs(3), || Ok::<_, Infallible>(f()), |b| *b).unwrap_or(false)
     };
     t.ok(
-        poll(&|| !hostnet::link_exists(br)),
+        eventually(&|| !hostnet::link_exists(br)),
         &p("the bridge is gone"),
     );
     t.ok(!conf_path.exists(), &p("dnsmasq's configuration is gone"));
     t.ok(
-        poll(&|| hostnet::dnsmasq_for(br).is_empty()),
+        eventually(&|| hostnet::dnsmasq_for(br).is_empty()),
         &p("no dnsmasq serves the network any more"),
     );
     let left: Vec<String> = hostnet::network_rules(&hostnet::list_rules(backend)?, &[br, &cidr])

@@ -19,7 +19,7 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A host inspection that could not be done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,22 +76,6 @@ fn run(program: &str, args: &[&str]) -> Result<String, HostError> {
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Calls `check` every `interval` until it returns true or `timeout` has
-/// passed; returns its last answer. For host state that follows a libvirt
-/// call asynchronously (a daemon exiting after SIGTERM).
-pub fn wait_until(timeout: Duration, interval: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if check() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(interval);
-    }
 }
 
 // ------------------------------------------------------------------ links
@@ -505,9 +489,12 @@ pub fn assert_link_gone(
             Yaml::map([("got", Yaml::from("no device name to look for"))]),
         );
     };
-    let gone = wait_until(Duration::from_secs(2), Duration::from_millis(20), || {
-        !link_exists(dev)
-    });
+    let gone = super::poll::until(
+        Duration::from_secs(2),
+        || Ok::<_, std::convert::Infallible>(!link_exists(dev)),
+        |gone| *gone,
+    )
+    .unwrap_or(false);
     let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
     t.point(gone, desc, diag)
 }
@@ -1248,27 +1235,6 @@ mod tests {
             ("inet", "input")
         );
         assert_eq!(other[0].text, "tcp dport { 22, 80 } accept");
-    }
-
-    #[test]
-    fn wait_until_polls_until_true_or_the_deadline() {
-        let mut n = 0;
-        assert!(wait_until(
-            Duration::from_secs(5),
-            Duration::from_millis(1),
-            || {
-                n += 1;
-                n == 3
-            }
-        ));
-        assert_eq!(n, 3);
-        let start = Instant::now();
-        assert!(!wait_until(
-            Duration::from_millis(30),
-            Duration::from_millis(5),
-            || false
-        ));
-        assert!(start.elapsed() >= Duration::from_millis(30));
     }
 
     #[test]
