@@ -918,13 +918,20 @@ pub fn parse_nft_ruleset(text: &str) -> Vec<Rule> {
     rules
 }
 
+/// Every rule an iptables-save-style tool lists: `iptables-save`
+/// (family `ipv4`), `ip6tables-save` (`ipv6`) or `ebtables-save` (`eb`,
+/// where network filters put their MAC/ARP rules). Needs root.
+pub fn saved_rules(program: &str, family: &str) -> Result<Vec<Rule>, HostError> {
+    Ok(parse_iptables_save(&run(program, &[])?, family))
+}
+
 /// Every rule of `backend` on the host: `iptables-save` (IPv4) or
 /// `nft list ruleset`. Needs root.
 pub fn list_rules(backend: Backend) -> Result<Vec<Rule>, HostError> {
-    Ok(match backend {
-        Backend::Iptables => parse_iptables_save(&run("iptables-save", &[])?, "ipv4"),
-        Backend::Nftables => parse_nft_ruleset(&run("nft", &["list", "ruleset"])?),
-    })
+    match backend {
+        Backend::Iptables => saved_rules("iptables-save", "ipv4"),
+        Backend::Nftables => Ok(parse_nft_ruleset(&run("nft", &["list", "ruleset"])?)),
+    }
 }
 
 /// Whether `rule` belongs to libvirt's network driver: iptables chains
@@ -955,6 +962,7 @@ mod tests {
     const IPTABLES: &str = include_str!("../../tests/data/hostnet/iptables-save-nat-and-route.txt");
     const NFT: &str = include_str!("../../tests/data/hostnet/nft-ruleset-nat.txt");
     const DOMAIN: &str = include_str!("../../tests/data/hostnet/domain-live-nic.xml");
+    const EBTABLES: &str = include_str!("../../tests/data/hostnet/ebtables-save-clean-traffic.txt");
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
@@ -1180,6 +1188,24 @@ mod tests {
         assert!(network_rules(&rules, &["10.9.9.0/24", "tck-gone"]).is_empty());
         // Whole words only: a bridge whose name is a prefix of another's.
         assert!(network_rules(&rules, &["tck-devnet"]).is_empty());
+    }
+
+    #[test]
+    fn ebtables_rules_of_a_filtered_guest_nic() {
+        let rules = parse_iptables_save(EBTABLES, "eb");
+        assert_eq!(rules.len(), 29);
+        assert!(rules.iter().all(|r| r.table == "nat" && r.family == "eb"));
+        let mac: Vec<_> = rules.iter().filter(|r| r.chain == "I-vnet7-mac").collect();
+        assert_eq!(mac.len(), 2);
+        assert!(mac[0].mentions("52:54:00:de:77:01") && mac[0].has_word("return"));
+        assert!(mac[1].has_word("drop"));
+        let hooks: Vec<_> = rules
+            .iter()
+            .filter(|r| r.mentions("libvirt-I-vnet7"))
+            .collect();
+        assert_eq!(hooks.len(), 1);
+        assert!(hooks[0].in_dev("vnet7") && hooks[0].chain == "PREROUTING");
+        assert!(!rules.iter().any(is_libvirt_network_rule));
     }
 
     #[test]
