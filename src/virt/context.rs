@@ -201,6 +201,16 @@ impl Context {
         Ok(self.scratch_dir()?.join(name))
     }
 
+    /// Removes the scratch directory and everything in it: what a script
+    /// does when it is done with its files (images, guest consoles), so
+    /// that the fixture finds nothing left over.
+    pub fn remove_scratch(&self) -> std::io::Result<()> {
+        match std::fs::remove_dir_all(&self.scratch) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -297,6 +307,10 @@ mod tests {
             cx.scratch_file("x.img").expect("path"),
             expected.join("x.img")
         );
+        std::fs::write(expected.join("x.img"), b"x").expect("write");
+        cx.remove_scratch().expect("removed");
+        assert!(!expected.exists());
+        cx.remove_scratch().expect("removing twice is fine");
         let other = dir.path().join("given");
         let cx = cx.with_scratch_dir(&other).with_namespace("tck-zzzzz-");
         assert_eq!(cx.scratch_dir().expect("created"), other);
