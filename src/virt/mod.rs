@@ -12,6 +12,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod fixture;
 pub mod generic;
+pub mod host;
 pub mod media;
 pub mod requirements;
 pub mod shim;
