@@ -7,8 +7,10 @@
 //! with storage pools (the test driver's are simulated), and lets scripts
 //! inspect images — sizes, backing chains, overlays appearing and going —
 //! through volume XML. The pool is transient and named `cx.name("pool")`;
-//! its directory is in the script's scratch directory, so the fixture
-//! removes both even when a script fails half-way.
+//! its directory is in the script's scratch directory. The first disk made
+//! owns the pool: [`ScratchDisk::discard`] (or dropping it, when a script
+//! ends early, e.g. on a skip) removes the pool and its directory, so
+//! nothing is left for the fixture to report as leaked.
 
 use super::builders::{Disk, Size};
 use super::context::Context;
@@ -25,6 +27,8 @@ pub struct ScratchDisk {
     pub path: String,
     /// The pool's directory (overlays and copies go next to the volume).
     pub dir: String,
+    /// This disk made the pool and removes it when discarded or dropped.
+    owns_pool: bool,
 }
 
 impl ScratchDisk {
@@ -42,7 +46,13 @@ impl ScratchDisk {
     /// volume, other volumes of the pool, overlays libvirt made there):
     /// what a script calls once at the end, after the guests using the
     /// disks are gone, so that nothing is left for the fixture to report.
-    pub fn discard(self) -> Result<(), Stop> {
+    pub fn discard(mut self) -> Result<(), Stop> {
+        if !self.owns_pool {
+            return self.volume.delete(0).map_err(|e| {
+                Stop::from(LibvirtError::from(e).context(format!("cannot delete {}", self.path)))
+            });
+        }
+        self.owns_pool = false;
         self.pool.destroy().map_err(|e| {
             Stop::from(LibvirtError::from(e).context("cannot destroy the scratch pool"))
         })?;
@@ -50,6 +60,17 @@ impl ScratchDisk {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Stop::Error(format!("cannot remove {}: {e}", self.dir))),
+        }
+    }
+}
+
+impl Drop for ScratchDisk {
+    /// A script that stops early: remove the pool anyway (best effort; the
+    /// fixture reports and removes whatever this could not).
+    fn drop(&mut self) {
+        if self.owns_pool {
+            let _ = self.pool.destroy();
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
@@ -79,6 +100,10 @@ impl Context {
     /// A new qcow2 volume `file` (e.g. `disk.qcow2`) of `size` in the
     /// scratch pool.
     pub fn scratch_qcow2(&self, file: &str, size: Size) -> Result<ScratchDisk, Stop> {
+        let owns_pool = self
+            .connect()?
+            .lookup_storage_pool_by_name(&self.name("pool"))
+            .is_err();
         let pool = self.scratch_pool()?;
         let xml = self.volume(file).capacity(size).format("qcow2").as_xml();
         let volume = StorageVol::create_xml(&pool, &xml, 0).map_err(|e| {
@@ -89,13 +114,18 @@ impl Context {
             .map_err(|e| Stop::from(LibvirtError::from(e).context("cannot get a volume's path")))?;
         let dir = match path.rsplit_once('/') {
             Some((d, _)) => d.to_string(),
-            None => return Err(Stop::Error(format!("volume path {path:?} has no directory"))),
+            None => {
+                return Err(Stop::Error(format!(
+                    "volume path {path:?} has no directory"
+                )))
+            }
         };
         Ok(ScratchDisk {
             pool,
             volume,
             path,
             dir,
+            owns_pool,
         })
     }
 }
@@ -119,11 +149,26 @@ mod tests {
         let again = cx.scratch_qcow2("b.qcow2", Size::mib(16)).expect("second");
         assert_eq!(again.dir, d.dir, "one pool for all disks");
         assert_eq!(d.sibling("o.qcow2"), format!("{}/o.qcow2", d.dir));
-        let xml = cx.domain("tck-x").expect("dom").disk(d.disk("vda")).as_xml();
+        let xml = cx
+            .domain("tck-x")
+            .expect("dom")
+            .disk(d.disk("vda"))
+            .as_xml();
         assert!(xml.contains(&d.path), "{xml}");
-        drop(again);
+        again
+            .discard()
+            .expect("the second disk only deletes its volume");
+        let conn = cx.connect().expect("conn");
+        assert!(conn.lookup_storage_pool_by_name(&cx.name("pool")).is_ok());
+        let dir_path = d.dir.clone();
         d.discard().expect("discard");
-        assert!(cx.connect().unwrap().lookup_storage_pool_by_name(&cx.name("pool")).is_err());
+        assert!(conn.lookup_storage_pool_by_name(&cx.name("pool")).is_err());
+        assert!(!std::path::Path::new(&dir_path).exists());
+
+        // Dropped without discard (a script that stopped early): gone too.
+        let e = cx.scratch_qcow2("c.qcow2", Size::mib(16)).expect("third");
+        drop(e);
+        assert!(conn.lookup_storage_pool_by_name(&cx.name("pool")).is_err());
         cx.close().expect("close");
     }
 }
