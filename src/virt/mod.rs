@@ -15,6 +15,7 @@ pub mod generic;
 pub mod host;
 pub mod media;
 pub mod requirements;
+pub mod roundtrip;
 pub mod scratch_disk;
 pub mod shim;
 pub mod xmltree;
