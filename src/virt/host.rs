@@ -39,6 +39,51 @@ pub fn online_cpus(sysfs: &Path) -> Result<Vec<u32>, String> {
     parse_cpu_list(text.trim()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// One NUMA node of the host, as sysfs describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumaNode {
+    pub cpus: Vec<u32>,
+    /// `MemTotal` of the node, in KiB.
+    pub memory_kib: Option<u64>,
+}
+
+/// The host's NUMA nodes by id, from `<sysfs>/devices/system/node/node*`;
+/// empty on a kernel without NUMA support (libvirt then reports one cell).
+pub fn numa_nodes(sysfs: &Path) -> Result<BTreeMap<u32, NumaNode>, String> {
+    let dir = sysfs.join("devices/system/node");
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(id) = name
+            .strip_prefix("node")
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let cpulist = entry.path().join("cpulist");
+        let text = std::fs::read_to_string(&cpulist)
+            .map_err(|e| format!("cannot read {}: {e}", cpulist.display()))?;
+        let cpus =
+            parse_cpu_list(text.trim()).map_err(|e| format!("{}: {e}", cpulist.display()))?;
+        // "Node 0 MemTotal:       21456672 kB"
+        let memory_kib = std::fs::read_to_string(entry.path().join("meminfo"))
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .find(|l| l.contains("MemTotal:"))
+                    .and_then(|l| l.split_whitespace().rev().nth(1))
+                    .and_then(|v| v.parse().ok())
+            });
+        out.insert(id, NumaNode { cpus, memory_kib });
+    }
+    Ok(out)
+}
+
 /// A `0x8086`-style id from sysfs or libvirt XML.
 pub fn parse_hex_id(s: &str) -> Option<u32> {
     let s = s.trim();
@@ -172,6 +217,25 @@ mod tests {
         // Being removed: no address file.
         fs::create_dir_all(root.join("class/net/gone")).expect("mkdir");
 
+        write(root, "devices/system/node/node0/cpulist", "0-2\n");
+        write(
+            root,
+            "devices/system/node/node0/meminfo",
+            "Node 0 MemTotal:       21456672 kB\nNode 0 MemFree: 1 kB\n",
+        );
+        write(root, "devices/system/node/node1/cpulist", "5\n");
+        write(root, "devices/system/node/online", "0-1\n");
+        let numa = numa_nodes(root).expect("numa");
+        assert_eq!(numa.len(), 2);
+        assert_eq!(
+            numa[&0],
+            NumaNode {
+                cpus: vec![0, 1, 2],
+                memory_kib: Some(21456672)
+            }
+        );
+        assert_eq!(numa[&1].memory_kib, None);
+
         assert_eq!(online_cpus(root).expect("cpus"), vec![0, 1, 2, 5]);
         let pci = pci_devices(root).expect("pci");
         assert_eq!(pci.len(), 2);
@@ -193,6 +257,7 @@ mod tests {
         let root = dir.path();
         assert!(online_cpus(root).unwrap_err().contains("cpu/online"));
         assert!(pci_devices(root).expect("no pci bus").is_empty());
+        assert!(numa_nodes(root).expect("no numa").is_empty());
         write(root, "bus/pci/devices/0000:00:00.0/vendor", "oops\n");
         let e = pci_devices(root).unwrap_err();
         assert!(

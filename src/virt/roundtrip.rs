@@ -22,8 +22,14 @@ pub fn first_difference(got: &str, expected: &str) -> Option<String> {
                 return Some(format!(
                     "line {}: got {}, expected {}",
                     i + 1,
-                    a.map_or("(end of document)".to_string(), |l| format!("{:?}", l.trim())),
-                    b.map_or("(end of document)".to_string(), |l| format!("{:?}", l.trim())),
+                    a.map_or("(end of document)".to_string(), |l| format!(
+                        "{:?}",
+                        l.trim()
+                    )),
+                    b.map_or("(end of document)".to_string(), |l| format!(
+                        "{:?}",
+                        l.trim()
+                    )),
                 ))
             }
         }
@@ -57,7 +63,10 @@ mod tests {
 
     #[test]
     fn differences_name_the_first_line() {
-        assert_eq!(first_difference("<a>\n  <b/>\n</a>", "<a>\n  <b/>\n</a>"), None);
+        assert_eq!(
+            first_difference("<a>\n  <b/>\n</a>", "<a>\n  <b/>\n</a>"),
+            None
+        );
         assert_eq!(
             first_difference("<a>\n  <b/>\n</a>", "<a>\n  <c/>\n</a>").as_deref(),
             Some("line 2: got \"<b/>\", expected \"<c/>\"")
