@@ -31,7 +31,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     );
     t.is(
         (s.usage_type()?, secret_usage_id(&s)),
-        (CEPH as u32, Some(usage.clone())),
+        (CEPH, Some(usage.clone())),
         "its usage is ceph with the given name",
     );
 
