@@ -77,12 +77,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "a disk-only snapshot has no run state: the guest is shut off",
     );
     let fresh = vda_source(&dom.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE)?)?;
-    t.ok(
+    if !t.ok(
         fresh != overlay && fresh != disk.path && !fresh.is_empty(),
-        &format!(
-            "the disk is a new overlay, neither the old overlay nor the base image (got {fresh})"
-        ),
-    );
+        "the disk is a new overlay, neither the old overlay nor the base image",
+    ) {
+        t.diag(&format!("disk source after the revert: {fresh:?}"));
+    }
     disk.pool.refresh(0)?;
     let backing = conn
         .lookup_storage_vol_by_path(&fresh)
