@@ -697,8 +697,8 @@ fn the_example_file_loads_no_entry_and_every_commented_entry_is_valid() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/known-broken/example.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     // As shipped: nothing (loading it must not mask anything). Loaded from
-    // a directory of its own: conf/known-broken also holds the areas' real
-    // entries.
+    // a directory of its own: conf/known-broken also holds the suite's real
+    // entries (<area>.toml).
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&path, dir.path().join("example.toml")).unwrap();
     let k = load(&[dir.path().to_path_buf()]).unwrap();

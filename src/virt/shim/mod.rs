@@ -6,6 +6,8 @@
 //! - `virDomainSave` and `virDomainMemoryPeek` have no wrapper: use
 //!   [`domain_save`] and [`domain_memory_peek`].
 //! - `Domain::state` swallows errors; use [`domain_state`].
+//! - Checkpoints and domain lifecycle events have no wrappers: see
+//!   [`checkpoint_event`].
 //! - `Domain::block_info` ignores a failure and reads uninitialised memory;
 //!   use [`domain_block_info`].
 //! - `virDomainBlockPeek` and `virDomain{Get,Set}InterfaceParameters` have no
@@ -16,6 +18,9 @@
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
 //! `set_memory` — have `*_flags` forms in `virt` itself; see COMMON.md.)
+
+mod checkpoint_event;
+pub use checkpoint_event::*;
 
 use super::builders::{Bandwidth, Rate};
 use super::error::LibvirtError;
@@ -66,7 +71,7 @@ fn c_path(path: &Path) -> Result<CString, LibvirtError> {
 }
 
 /// The last libvirt error of this thread, as a [`LibvirtError`].
-fn last_error() -> LibvirtError {
+pub(super) fn last_error() -> LibvirtError {
     LibvirtError::from(virt::error::Error::last_error())
 }
 
