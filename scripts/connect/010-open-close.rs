@@ -62,7 +62,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .ok()
         .flatten()
         .unwrap_or_default();
-    t.ok(!arch.is_empty(), "capabilities give the host CPU architecture");
+    t.ok(
+        !arch.is_empty(),
+        "capabilities give the host CPU architecture",
+    );
 
     t.ok_result(conn.close(), "close the connection")?;
     Ok(())

@@ -32,7 +32,11 @@ fn config_memory(dom: &Domain) -> Result<u64, Stop> {
 /// The domain's current memory once it is `kib` (the guest's balloon
 /// driver gets there within a second or so), or after 15 s.
 fn reaches(dom: &Domain, kib: u64) -> Result<u64, Stop> {
-    Ok(until(Duration::from_secs(15), || dom.info().map(|i| i.memory), |m| *m == kib)?)
+    Ok(until(
+        Duration::from_secs(15),
+        || dom.info().map(|i| i.memory),
+        |m| *m == kib,
+    )?)
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
@@ -42,18 +46,33 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let dom = t.ok_result(conn.define_domain_xml(&xml), "define a guest")?;
 
     // Inactive: everything goes to the persistent configuration.
-    t.ok_result(dom.set_max_memory(192 * MIB), "inactive: set_max_memory to 192 MiB")?;
-    t.is(dom.max_memory()?, 192 * MIB, "inactive: the maximum reads 192 MiB");
+    t.ok_result(
+        dom.set_max_memory(192 * MIB),
+        "inactive: set_max_memory to 192 MiB",
+    )?;
+    t.is(
+        dom.max_memory()?,
+        192 * MIB,
+        "inactive: the maximum reads 192 MiB",
+    );
     t.ok_result(
         dom.set_memory_flags(176 * MIB, MAXIMUM | CONFIG),
         "inactive: set the maximum to 176 MiB with MAXIMUM|CONFIG",
     )?;
-    t.is(dom.max_memory()?, 176 * MIB, "inactive: the maximum reads 176 MiB");
+    t.is(
+        dom.max_memory()?,
+        176 * MIB,
+        "inactive: the maximum reads 176 MiB",
+    );
     t.ok_result(
         dom.set_memory_flags(160 * MIB, CONFIG),
         "inactive: set the target to 160 MiB with CONFIG",
     )?;
-    t.is(config_memory(&dom)?, 160 * MIB, "inactive: the configuration says 160 MiB");
+    t.is(
+        config_memory(&dom)?,
+        160 * MIB,
+        "inactive: the configuration says 160 MiB",
+    );
     t.ok_result(
         dom.set_memory_flags(144 * MIB, CURRENT),
         "inactive: set the target to 144 MiB with CURRENT",
@@ -81,7 +100,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         dom.set_memory_flags(112 * MIB, LIVE),
         "running: set the target to 112 MiB with LIVE",
     )?;
-    t.is(reaches(&dom, 112 * MIB)?, 112 * MIB, "running: the guest's memory shrinks to 112 MiB");
+    t.is(
+        reaches(&dom, 112 * MIB)?,
+        112 * MIB,
+        "running: the guest's memory shrinks to 112 MiB",
+    );
     t.is(
         config_memory(&dom)?,
         144 * MIB,
@@ -91,7 +114,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         dom.set_memory_flags(128 * MIB, CURRENT),
         "running: set the target to 128 MiB with CURRENT",
     )?;
-    t.is(reaches(&dom, 128 * MIB)?, 128 * MIB, "running: the guest's memory grows to 128 MiB");
+    t.is(
+        reaches(&dom, 128 * MIB)?,
+        128 * MIB,
+        "running: the guest's memory grows to 128 MiB",
+    );
     t.err_code(
         dom.set_memory_flags(208 * MIB, MAXIMUM | LIVE),
         ErrorNumber::OperationInvalid,
@@ -107,7 +134,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ErrorNumber::InvalidArg,
         "running: a target above the maximum raises InvalidArg",
     );
-    t.is(dom.max_memory()?, 176 * MIB, "running: the maximum is still 176 MiB");
+    t.is(
+        dom.max_memory()?,
+        176 * MIB,
+        "running: the maximum is still 176 MiB",
+    );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     dom.undefine()?;

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::poll::until;
 use tck::virt::builders::Disk;
+use tck::virt::poll::until;
 
 const DISK_SIZE: u64 = 4 << 20;
 const NO_CODE: &str = "unsupported by driver: its guests run no code, so nothing reads the disk";
@@ -30,7 +30,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .disk(Disk::file(&path, "vda").bus("virtio").format("raw"))
         .as_xml();
 
-    let dom = t.ok_result(conn.define_domain_xml(&xml), "define a guest with a virtio disk")?;
+    let dom = t.ok_result(
+        conn.define_domain_xml(&xml),
+        "define a guest with a virtio disk",
+    )?;
     t.err_code(
         dom.block_stats("vda"),
         ErrorNumber::OperationInvalid,
@@ -43,7 +46,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     // The reads are done by the time the guest is ready; allow the stats a
     // moment to catch up all the same.
-    let stats = until(Duration::from_secs(10), || dom.block_stats("vda"), |s| s.rd_req > 0)?;
+    let stats = until(
+        Duration::from_secs(10),
+        || dom.block_stats("vda"),
+        |s| s.rd_req > 0,
+    )?;
     t.note(&format!(
         "vda: rd_req {} rd_bytes {} wr_req {} wr_bytes {}",
         stats.rd_req, stats.rd_bytes, stats.wr_req, stats.wr_bytes

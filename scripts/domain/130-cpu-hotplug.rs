@@ -26,16 +26,38 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     )?;
 
     // Inactive: the persistent configuration.
-    t.is(dom.vcpus_flags(CONFIG | MAXIMUM)?, 2, "inactive: the configured maximum is 2");
-    t.is(dom.vcpus_flags(CONFIG)?, 1, "inactive: 1 vCPU is configured");
-    t.ok_result(dom.set_vcpus_flags(2, CONFIG), "inactive: configure 2 vCPUs")?;
-    t.is(dom.vcpus_flags(CONFIG)?, 2, "inactive: 2 vCPUs are configured");
-    t.ok_result(dom.set_vcpus_flags(1, CONFIG), "inactive: configure 1 vCPU again")?;
+    t.is(
+        dom.vcpus_flags(CONFIG | MAXIMUM)?,
+        2,
+        "inactive: the configured maximum is 2",
+    );
+    t.is(
+        dom.vcpus_flags(CONFIG)?,
+        1,
+        "inactive: 1 vCPU is configured",
+    );
+    t.ok_result(
+        dom.set_vcpus_flags(2, CONFIG),
+        "inactive: configure 2 vCPUs",
+    )?;
+    t.is(
+        dom.vcpus_flags(CONFIG)?,
+        2,
+        "inactive: 2 vCPUs are configured",
+    );
+    t.ok_result(
+        dom.set_vcpus_flags(1, CONFIG),
+        "inactive: configure 1 vCPU again",
+    )?;
     t.ok_result(
         dom.set_vcpus_flags(3, CONFIG | MAXIMUM),
         "inactive: raise the configured maximum to 3",
     )?;
-    t.is(dom.vcpus_flags(CONFIG | MAXIMUM)?, 3, "inactive: the configured maximum is 3");
+    t.is(
+        dom.vcpus_flags(CONFIG | MAXIMUM)?,
+        3,
+        "inactive: the configured maximum is 3",
+    );
     t.ok_result(
         dom.set_vcpus_flags(2, CONFIG | MAXIMUM),
         "inactive: lower the configured maximum to 2",
@@ -59,11 +81,26 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     // Running: hot-plug and unplug.
     t.ok_result(dom.create(), "start the guest")?;
     cx.wait_booted(&dom)?;
-    t.is(dom.max_vcpus()?, 2, "running: max_vcpus is the domain's maximum, 2");
-    t.is(dom.info()?.nr_virt_cpu, 1, "running: the guest starts with 1 vCPU");
-    t.ok_result(dom.set_vcpus(2), "running: set_vcpus hot-plugs a second vCPU")?;
+    t.is(
+        dom.max_vcpus()?,
+        2,
+        "running: max_vcpus is the domain's maximum, 2",
+    );
+    t.is(
+        dom.info()?.nr_virt_cpu,
+        1,
+        "running: the guest starts with 1 vCPU",
+    );
+    t.ok_result(
+        dom.set_vcpus(2),
+        "running: set_vcpus hot-plugs a second vCPU",
+    )?;
     t.is(dom.vcpus_flags(LIVE)?, 2, "running: 2 vCPUs are live");
-    t.is(dom.vcpus_flags(CONFIG)?, 1, "running: the live hot-plug left 1 vCPU configured");
+    t.is(
+        dom.vcpus_flags(CONFIG)?,
+        1,
+        "running: the live hot-plug left 1 vCPU configured",
+    );
     t.err_code(
         dom.set_vcpus_flags(3, LIVE),
         ErrorNumber::InvalidArg,
@@ -83,7 +120,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         dom.set_vcpus_flags(2, LIVE | CONFIG),
         "running: set 2 vCPUs live and in the configuration",
     )?;
-    t.is(dom.vcpus_flags(CONFIG)?, 2, "running: 2 vCPUs are configured");
+    t.is(
+        dom.vcpus_flags(CONFIG)?,
+        2,
+        "running: 2 vCPUs are configured",
+    );
     let unplugged = t.ok_result(
         dom.set_vcpus_flags(1, LIVE),
         "running: unplug the second vCPU live",
@@ -91,8 +132,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     if let Err(Stop::Skip(why)) = unplugged {
         return Err(Stop::Skip(why));
     }
-    t.is(dom.info()?.nr_virt_cpu, 1, "running: 1 vCPU is left after the unplug");
-    t.is(dom.vcpus_flags(CONFIG)?, 2, "running: the live unplug left 2 vCPUs configured");
+    t.is(
+        dom.info()?.nr_virt_cpu,
+        1,
+        "running: 1 vCPU is left after the unplug",
+    );
+    t.is(
+        dom.vcpus_flags(CONFIG)?,
+        2,
+        "running: the live unplug left 2 vCPUs configured",
+    );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     dom.undefine()?;

@@ -27,14 +27,21 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let runs_code = cx.wait_booted(&dom)?.is_some();
     let before = dom.xml_desc(0)?;
 
-    t.ok_result(dom.attach_device_flags(&disk, LIVE), "attach a virtio disk vdb live")?;
+    t.ok_result(
+        dom.attach_device_flags(&disk, LIVE),
+        "attach a virtio disk vdb live",
+    )?;
     let with = dom.xml_desc(0)?;
     t.ok(
         with.contains("dev='vdb'") && with.contains(&*image.to_string_lossy()),
         "the live XML lists vdb with its image",
     );
     if runs_code {
-        let stats = until(Duration::from_secs(10), || dom.block_stats("vdb"), |s| s.rd_req > 0)?;
+        let stats = until(
+            Duration::from_secs(10),
+            || dom.block_stats("vdb"),
+            |s| s.rd_req > 0,
+        )?;
         t.ok(stats.rd_req > 0, "the guest reads the hot-plugged disk");
     } else {
         t.skip_point(
@@ -45,9 +52,20 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     t.ok_result(dom.detach_device_flags(&disk, LIVE), "detach the disk live")?;
     // The guest acknowledges the unplug; libvirt may return first.
-    let after = until(Duration::from_secs(10), || dom.xml_desc(0), |x| !x.contains("dev='vdb'"))?;
-    t.ok(!after.contains("dev='vdb'"), "the disk is gone from the live XML");
-    t.is(after, before, "the live XML is back to what it was before the attach");
+    let after = until(
+        Duration::from_secs(10),
+        || dom.xml_desc(0),
+        |x| !x.contains("dev='vdb'"),
+    )?;
+    t.ok(
+        !after.contains("dev='vdb'"),
+        "the disk is gone from the live XML",
+    );
+    t.is(
+        after,
+        before,
+        "the live XML is back to what it was before the attach",
+    );
     t.err_code(
         dom.block_stats("vdb"),
         ErrorNumber::InvalidArg,

@@ -41,21 +41,40 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.define_domain_xml(&cx.domain(&cx.name("dom"))?.as_xml()),
         "define a domain",
     )?;
-    t.is(numa(&dom, CONFIG)?.0, strict, "inactive: the default mode is strict");
+    t.is(
+        numa(&dom, CONFIG)?.0,
+        strict,
+        "inactive: the default mode is strict",
+    );
     t.ok_result(
         dom.set_numa_parameters(nodeset(&node), CONFIG),
         &format!("inactive: configure nodeset {node}"),
     )?;
-    t.ok_result(dom.set_numa_parameters(mode(RESTRICTIVE), CONFIG), "inactive: configure restrictive mode")?;
-    t.is(numa(&dom, CONFIG)?, (restrictive, node.clone()), "inactive: the configuration reads back");
+    t.ok_result(
+        dom.set_numa_parameters(mode(RESTRICTIVE), CONFIG),
+        "inactive: configure restrictive mode",
+    )?;
+    t.is(
+        numa(&dom, CONFIG)?,
+        (restrictive, node.clone()),
+        "inactive: the configuration reads back",
+    );
 
     t.ok_result(dom.create(), "start the domain")?;
-    t.is(numa(&dom, LIVE)?, (restrictive, node.clone()), "running: the live tuning is the configured one");
+    t.is(
+        numa(&dom, LIVE)?,
+        (restrictive, node.clone()),
+        "running: the live tuning is the configured one",
+    );
     t.ok_result(
         dom.set_numa_parameters(nodeset(&node), LIVE),
         &format!("running: set nodeset {node} live"),
     )?;
-    t.is(numa(&dom, LIVE)?.1, node.clone(), "running: the live nodeset reads back");
+    t.is(
+        numa(&dom, LIVE)?.1,
+        node.clone(),
+        "running: the live nodeset reads back",
+    );
     t.err_code(
         dom.set_numa_parameters(mode(STRICT), LIVE),
         ErrorNumber::OperationInvalid,
@@ -66,9 +85,20 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ErrorNumber::ConfigUnsupported,
         &format!("running: nodeset {absent}, a node the host lacks, raises ConfigUnsupported"),
     );
-    t.ok_result(dom.set_numa_parameters(mode(STRICT), CONFIG), "running: configure strict mode")?;
-    t.is(numa(&dom, CONFIG)?.0, strict, "running: the configuration says strict");
-    t.is(numa(&dom, LIVE)?.0, restrictive, "running: the live mode is still restrictive");
+    t.ok_result(
+        dom.set_numa_parameters(mode(STRICT), CONFIG),
+        "running: configure strict mode",
+    )?;
+    t.is(
+        numa(&dom, CONFIG)?.0,
+        strict,
+        "running: the configuration says strict",
+    );
+    t.is(
+        numa(&dom, LIVE)?.0,
+        restrictive,
+        "running: the live mode is still restrictive",
+    );
 
     t.ok_result(dom.destroy(), "destroy the domain")?;
     t.ok_result(dom.create(), "start the domain again")?;

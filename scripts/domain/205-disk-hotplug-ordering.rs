@@ -8,7 +8,9 @@ use tck::prelude::*;
 use tck::virt::builders::{Controller, Disk};
 use tck::virt::xmltree::Element;
 use virt::domain::Domain;
-use virt::sys::{VIR_DOMAIN_AFFECT_CONFIG as CONFIG, VIR_DOMAIN_AFFECT_LIVE as LIVE, VIR_DOMAIN_XML_INACTIVE};
+use virt::sys::{
+    VIR_DOMAIN_AFFECT_CONFIG as CONFIG, VIR_DOMAIN_AFFECT_LIVE as LIVE, VIR_DOMAIN_XML_INACTIVE,
+};
 
 const PLUG_ORDER: [(&str, &str); 5] = [
     ("vdb", "virtio"),
@@ -21,7 +23,8 @@ const LISTED_ORDER: [&str; 5] = ["vdb", "vdc", "sda", "sdb", "sdc"];
 
 /// The disk targets of a domain XML, in document order.
 fn targets(xml: &str) -> Result<Vec<String>, Stop> {
-    let root = Element::parse(xml).map_err(|e| format!("the domain XML is not well-formed: {e}"))?;
+    let root =
+        Element::parse(xml).map_err(|e| format!("the domain XML is not well-formed: {e}"))?;
     Ok(root
         .find_all("devices/disk")
         .iter()
@@ -44,8 +47,13 @@ fn plug_all(
     for (dev, bus) in PLUG_ORDER {
         let image = cx.scratch_file(&format!("{dev}.img"))?;
         std::fs::File::create(&image)?.set_len(1 << 20)?;
-        let disk = Disk::file(&image.to_string_lossy(), dev).bus(bus).format("raw");
-        t.ok_result(dom.attach_device_flags(&disk.as_xml(kind), flags), &format!("attach {dev} ({bus}) {to}"))?;
+        let disk = Disk::file(&image.to_string_lossy(), dev)
+            .bus(bus)
+            .format("raw");
+        t.ok_result(
+            dom.attach_device_flags(&disk.as_xml(kind), flags),
+            &format!("attach {dev} ({bus}) {to}"),
+        )?;
     }
     t.is(
         targets(&dom.xml_desc(xml_flags)?)?,
@@ -62,21 +70,27 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .domain(&cx.name("dom"))?
         .controller(Controller::new("scsi").index(0).model("virtio-scsi"));
     let kind = b.domain_type().to_string();
-    let dom = t.ok_result(conn.define_domain_xml(&b.as_xml()), "define a domain with a virtio-scsi controller")?;
+    let dom = t.ok_result(
+        conn.define_domain_xml(&b.as_xml()),
+        "define a domain with a virtio-scsi controller",
+    )?;
     t.ok_result(dom.create(), "start the domain")?;
     t.subtest("hot-plug into the running domain, in the live XML", |t| {
         plug_all(t, cx, &dom, &kind, (LIVE, "live"), (0, "live"))
     });
-    t.subtest("hot-plug into the configuration, in the persistent XML", |t| {
-        plug_all(
-            t,
-            cx,
-            &dom,
-            &kind,
-            (CONFIG, "to the configuration"),
-            (VIR_DOMAIN_XML_INACTIVE, "persistent"),
-        )
-    });
+    t.subtest(
+        "hot-plug into the configuration, in the persistent XML",
+        |t| {
+            plug_all(
+                t,
+                cx,
+                &dom,
+                &kind,
+                (CONFIG, "to the configuration"),
+                (VIR_DOMAIN_XML_INACTIVE, "persistent"),
+            )
+        },
+    );
     t.ok_result(dom.destroy(), "destroy the domain")?;
     dom.undefine()?;
     cx.remove_scratch()?;

@@ -54,29 +54,59 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     };
     let size = |d: &Domain| domain_block_info(d, dev, 0).map(|i| i.capacity);
 
-    let xml = guest.domain(&cx.name("dom")).disk(Disk::file(&a, dev).device("cdrom").bus(bus).format("raw"));
-    let dom = t.ok_result(conn.define_domain_xml(&xml.as_xml()), &format!("define a domain with medium A in CD-ROM {dev} ({bus})"))?;
+    let xml = guest
+        .domain(&cx.name("dom"))
+        .disk(Disk::file(&a, dev).device("cdrom").bus(bus).format("raw"));
+    let dom = t.ok_result(
+        conn.define_domain_xml(&xml.as_xml()),
+        &format!("define a domain with medium A in CD-ROM {dev} ({bus})"),
+    )?;
     t.ok_result(dom.create(), "start the domain")?;
     t.is(size(&dom)?, MIB, "the drive reports medium A's 1 MiB");
 
-    t.ok_result(dom.update_device_flags(&cdrom(None), LIVE), "eject the medium live")?;
-    t.is(medium(&dom, dev, 0)?, None, "the live XML shows an empty drive");
-    t.err_code(size(&dom), ErrorNumber::InvalidArg, "block info of the empty drive raises InvalidArg");
+    t.ok_result(
+        dom.update_device_flags(&cdrom(None), LIVE),
+        "eject the medium live",
+    )?;
+    t.is(
+        medium(&dom, dev, 0)?,
+        None,
+        "the live XML shows an empty drive",
+    );
+    t.err_code(
+        size(&dom),
+        ErrorNumber::InvalidArg,
+        "block info of the empty drive raises InvalidArg",
+    );
 
-    t.ok_result(dom.update_device_flags(&cdrom(Some(&b)), LIVE), "insert medium B live")?;
-    t.is(medium(&dom, dev, 0)?, Some(b.clone()), "the live XML shows medium B");
+    t.ok_result(
+        dom.update_device_flags(&cdrom(Some(&b)), LIVE),
+        "insert medium B live",
+    )?;
+    t.is(
+        medium(&dom, dev, 0)?,
+        Some(b.clone()),
+        "the live XML shows medium B",
+    );
     t.is(size(&dom)?, 2 * MIB, "the drive reports medium B's 2 MiB");
 
-    t.ok_result(dom.update_device_flags(&cdrom(Some(&a)), LIVE), "swap medium B for A live")?;
+    t.ok_result(
+        dom.update_device_flags(&cdrom(Some(&a)), LIVE),
+        "swap medium B for A live",
+    )?;
     t.is(size(&dom)?, MIB, "the drive reports medium A's 1 MiB again");
     t.is(
         medium(&dom, dev, VIR_DOMAIN_XML_INACTIVE)?,
         Some(a.clone()),
         "the live changes left medium A in the configuration",
     );
-    t.ok_result(dom.update_device_flags(&cdrom(Some(&b)), CONFIG), "put medium B in the configuration")?;
+    t.ok_result(
+        dom.update_device_flags(&cdrom(Some(&b)), CONFIG),
+        "put medium B in the configuration",
+    )?;
     t.ok(
-        medium(&dom, dev, VIR_DOMAIN_XML_INACTIVE)? == Some(b.clone()) && medium(&dom, dev, 0)? == Some(a.clone()),
+        medium(&dom, dev, VIR_DOMAIN_XML_INACTIVE)? == Some(b.clone())
+            && medium(&dom, dev, 0)? == Some(a.clone()),
         "the configuration has medium B while the running drive keeps A",
     );
 

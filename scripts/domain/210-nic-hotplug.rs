@@ -24,16 +24,27 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     cx.wait_booted(&dom)?;
     let before = dom.xml_desc(0)?;
 
-    t.ok_result(dom.attach_device_flags(&nic, LIVE), "attach a user-mode virtio NIC live")?;
+    t.ok_result(
+        dom.attach_device_flags(&nic, LIVE),
+        "attach a user-mode virtio NIC live",
+    )?;
     t.ok(
         dom.xml_desc(0)?.contains(&format!("address='{mac}'")),
         "the live XML lists an interface with the NIC's MAC",
     );
     t.ok_result(dom.detach_device_flags(&nic, LIVE), "detach the NIC live")?;
     // The guest acknowledges the unplug; libvirt may return first.
-    let after = until(Duration::from_secs(10), || dom.xml_desc(0), |x| !x.contains(&mac))?;
+    let after = until(
+        Duration::from_secs(10),
+        || dom.xml_desc(0),
+        |x| !x.contains(&mac),
+    )?;
     t.ok(!after.contains(&mac), "the NIC is gone from the live XML");
-    t.is(after, before, "the live XML is back to what it was before the attach");
+    t.is(
+        after,
+        before,
+        "the live XML is back to what it was before the attach",
+    );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     cx.remove_scratch()?;

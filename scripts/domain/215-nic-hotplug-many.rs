@@ -32,16 +32,36 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     )?;
     cx.wait_booted(&dom)?;
     let before = dom.xml_desc(0)?;
-    let gone = |m: &str| until(Duration::from_secs(10), || dom.xml_desc(0), |x| !x.contains(m));
+    let gone = |m: &str| {
+        until(
+            Duration::from_secs(10),
+            || dom.xml_desc(0),
+            |x| !x.contains(m),
+        )
+    };
 
     for (i, m) in mac.iter().enumerate() {
-        t.ok_result(dom.attach_device_flags(&nic(m), LIVE), &format!("attach NIC {} live", i + 1))?;
+        t.ok_result(
+            dom.attach_device_flags(&nic(m), LIVE),
+            &format!("attach NIC {} live", i + 1),
+        )?;
     }
-    t.is(macs(&dom.xml_desc(0)?), mac.clone(), "the live XML lists the three NICs in attach order");
+    t.is(
+        macs(&dom.xml_desc(0)?),
+        mac.clone(),
+        "the live XML lists the three NICs in attach order",
+    );
 
-    t.ok_result(dom.detach_device_flags(&nic(&mac[1]), LIVE), "detach NIC 2 live")?;
+    t.ok_result(
+        dom.detach_device_flags(&nic(&mac[1]), LIVE),
+        "detach NIC 2 live",
+    )?;
     let xml = gone(&mac[1])?;
-    t.is(macs(&xml), vec![mac[0].clone(), mac[2].clone()], "NICs 1 and 3 are left");
+    t.is(
+        macs(&xml),
+        vec![mac[0].clone(), mac[2].clone()],
+        "NICs 1 and 3 are left",
+    );
     t.err_code(
         dom.detach_device_flags(&nic(&mac[1]), LIVE),
         ErrorNumber::DeviceMissing,
@@ -53,11 +73,29 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the failed detach changed nothing",
     );
 
-    t.ok_result(dom.detach_device_flags(&nic(&mac[0]), LIVE), "detach NIC 1 live")?;
-    t.ok_result(dom.detach_device_flags(&nic(&mac[2]), LIVE), "detach NIC 3 live")?;
-    let after = until(Duration::from_secs(10), || dom.xml_desc(0), |x| macs(x).is_empty())?;
-    t.is(macs(&after), Vec::<String>::new(), "no hot-plugged NIC is left");
-    t.is(after, before, "the live XML is back to what it was before the attaches");
+    t.ok_result(
+        dom.detach_device_flags(&nic(&mac[0]), LIVE),
+        "detach NIC 1 live",
+    )?;
+    t.ok_result(
+        dom.detach_device_flags(&nic(&mac[2]), LIVE),
+        "detach NIC 3 live",
+    )?;
+    let after = until(
+        Duration::from_secs(10),
+        || dom.xml_desc(0),
+        |x| macs(x).is_empty(),
+    )?;
+    t.is(
+        macs(&after),
+        Vec::<String>::new(),
+        "no hot-plugged NIC is left",
+    );
+    t.is(
+        after,
+        before,
+        "the live XML is back to what it was before the attaches",
+    );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
     cx.remove_scratch()?;

@@ -23,7 +23,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         dom.migrate_set_max_speed(SPEED, 0),
         &format!("set the maximum speed to {SPEED} MiB/s"),
     )?;
-    t.is(dom.migrate_max_speed(0)?, SPEED, "the maximum speed reads back as set");
+    t.is(
+        dom.migrate_max_speed(0)?,
+        SPEED,
+        "the maximum speed reads back as set",
+    );
 
     t.ok_result(
         dom.migrate_set_max_speed(POSTCOPY_SPEED, POSTCOPY),
