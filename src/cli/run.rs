@@ -30,7 +30,8 @@ Exit status:
        flaky, with --flaky-fails; with --known-broken: only failures no
        entry masks, or an entry's result passed; with --compare-with: or a
        regression against OLD)
-  2    usage or configuration error (nothing was run, or the run could not start)
+  2    usage, configuration or connection error (nothing was run, or the run
+       could not start: bad config, unreachable URI, missing driver, leftovers)
   130  interrupted (SIGINT or SIGTERM); the partial summary is printed";
 
 /// Exit status for usage and configuration errors.
@@ -140,6 +141,12 @@ pub fn main(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(dir) = &args.scratch_dir {
+        // Checked like `scratch_dir` in a file: one clear error now rather
+        // than one per script later.
+        if let Some(problem) = crate::config::scratch_dir_problem(dir) {
+            eprintln!("tck: {problem}; choose another with --scratch-dir");
+            return ExitCode::from(EXIT_USAGE);
+        }
         config.scratch_dir = dir.clone();
     }
     let plan = match selection::plan(&args, &config, found.scripts) {
