@@ -6,10 +6,21 @@
 //! - `virDomainSave` and `virDomainMemoryPeek` have no wrapper: use
 //!   [`domain_save`] and [`domain_memory_peek`].
 //! - `Domain::state` swallows errors; use [`domain_state`].
+//! - Streams, the default event loop and storage pool capabilities: see
+//!   [`stream`] and [`storage`] (re-exported here).
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
 //! `set_memory`, `block_info` — have `*_flags` forms in `virt` itself; see
 //! COMMON.md.)
+
+pub mod storage;
+pub mod stream;
+
+pub use storage::storage_pool_capabilities;
+pub use stream::{
+    register_default_event_loop, run_default_event_loop, stream_recv_all, stream_send_all,
+    EventTick, StreamWatch,
+};
 
 use super::error::LibvirtError;
 use std::ffi::CString;

@@ -1,0 +1,164 @@
+//! What the storage scripts need beyond the libvirt API: `qemu-img` and
+//! its formats ([`qemu_img`]), a qcow2 header reader ([`qcow2`]), content
+//! patterns and hashes ([`content`]), stream transfers ([`stream`]), and
+//! the facts about a volume's file on this host that serve as an oracle
+//! for what libvirt reports (here).
+//!
+//! The checks that look at files (sizes on disk, image headers, content)
+//! need the volume to be a file on the machine tck runs on. That holds for
+//! local daemons with real storage backends; libvirt's test driver keeps
+//! its volumes in memory, so [`local_file`] says so and scripts skip those
+//! checks with that reason.
+
+pub mod content;
+pub mod qcow2;
+pub mod qemu_img;
+pub mod stream;
+
+use super::error::LibvirtError;
+use super::xmltree::Element;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use virt::connect::Connect;
+
+/// The volume file formats libvirt knows for file-based pools (its
+/// `virStorageFileFormat` names, "none" and "dir" left out), for drivers
+/// that cannot report storage pool capabilities.
+pub const LIBVIRT_FILE_FORMATS: &[&str] = &[
+    "raw", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow", "qcow",
+    "qcow2", "qed", "vmdk",
+];
+
+/// `path` as a regular file on this host, or why it is not one (a reason
+/// for a skip).
+pub fn local_file(path: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(path);
+    match std::fs::metadata(&p) {
+        Ok(m) if m.is_file() => Ok(p),
+        Ok(_) => Err(format!("{path} is not a regular file on this host")),
+        Err(e) => Err(format!(
+            "the volume path {path} is not a file on this host ({e}): the driver does not keep its volumes in local files (the test driver keeps them in memory)"
+        )),
+    }
+}
+
+/// `path` as a directory on this host, or why it is not one.
+pub fn local_dir(path: &Path) -> Result<PathBuf, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Ok(path.to_path_buf()),
+        Ok(_) => Err(format!("{} is not a directory on this host", path.display())),
+        Err(e) => Err(format!(
+            "the pool directory {} does not exist on this host ({e}): the driver does not keep its pools in local directories (the test driver keeps them in memory)",
+            path.display()
+        )),
+    }
+}
+
+/// Bytes allocated to a file on its file system (`st_blocks` × 512), which
+/// is what libvirt reports as a file volume's allocation.
+pub fn allocated_bytes(path: &Path) -> std::io::Result<u64> {
+    Ok(std::fs::metadata(path)?.blocks() * 512)
+}
+
+/// What the storage pool capabilities say about `dir` pools' volumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirVolumeFormats {
+    /// The format a volume gets when its XML names none.
+    pub default: Option<String>,
+    /// Every volume format the driver accepts ("none" left out).
+    pub formats: Vec<String>,
+}
+
+impl DirVolumeFormats {
+    /// Reads `<pool type='dir'>` of a `<storagepoolCapabilities>` document;
+    /// `None` when dir pools are absent or unsupported.
+    pub fn parse(caps_xml: &str) -> Result<Option<DirVolumeFormats>, String> {
+        let root = Element::parse(caps_xml).map_err(|e| e.to_string())?;
+        let Some(pool) = root
+            .elements_named("pool")
+            .find(|p| p.get_attr("type") == Some("dir") && p.get_attr("supported") == Some("yes"))
+        else {
+            return Ok(None);
+        };
+        let Some(vol) = pool.first("volOptions") else {
+            return Ok(None);
+        };
+        let default = vol.find_attr("defaultFormat", "type").map(str::to_string);
+        let formats = vol
+            .elements_named("enum")
+            .filter(|e| e.get_attr("name") == Some("targetFormatType"))
+            .flat_map(|e| e.elements_named("value"))
+            .map(|v| v.text_content().trim().to_string())
+            .filter(|v| !v.is_empty() && v != "none")
+            .collect();
+        Ok(Some(DirVolumeFormats { default, formats }))
+    }
+
+    /// From the driver: `Ok(None)` when it cannot report storage pool
+    /// capabilities (an unsupported call) or has no dir pools.
+    pub fn of(conn: &Connect) -> Result<Option<DirVolumeFormats>, LibvirtError> {
+        match super::shim::storage_pool_capabilities(conn) {
+            Ok(xml) => DirVolumeFormats::parse(&xml).map_err(|e| {
+                LibvirtError::new(
+                    virt::error::ErrorNumber::XmlError,
+                    format!("the storage pool capabilities are not well-formed XML: {e}"),
+                )
+            }),
+            Err(e) if e.is_unsupported() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_pool_capabilities() {
+        let xml = "<storagepoolCapabilities>\
+            <pool type='dir' supported='yes'><volOptions><defaultFormat type='raw'/>\
+            <enum name='targetFormatType'><value>none</value><value>raw</value>\
+            <value>qcow2</value></enum></volOptions></pool>\
+            <pool type='fs' supported='yes'/></storagepoolCapabilities>";
+        let c = DirVolumeFormats::parse(xml).unwrap().unwrap();
+        assert_eq!(c.default.as_deref(), Some("raw"));
+        assert_eq!(c.formats, ["raw", "qcow2"]);
+        let no =
+            "<storagepoolCapabilities><pool type='dir' supported='no'/></storagepoolCapabilities>";
+        assert_eq!(DirVolumeFormats::parse(no).unwrap(), None);
+        assert!(DirVolumeFormats::parse("<x").is_err());
+    }
+
+    #[test]
+    fn capabilities_from_drivers() {
+        // The test driver has no storage pool capabilities: None, not an
+        // error.
+        let conn = crate::virt::connection::Connection::open("test:///default").unwrap();
+        assert_eq!(DirVolumeFormats::of(&conn).unwrap(), None);
+        conn.close().unwrap();
+    }
+
+    #[test]
+    fn local_files_and_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("v");
+        std::fs::write(&f, vec![1u8; 8192]).unwrap();
+        assert_eq!(local_file(f.to_str().unwrap()).unwrap(), f);
+        assert!(local_file(dir.path().to_str().unwrap())
+            .unwrap_err()
+            .contains("not a regular file"));
+        assert!(local_file("/nonexistent/tck/v")
+            .unwrap_err()
+            .contains("test driver"));
+        assert!(local_dir(dir.path()).is_ok());
+        assert!(local_dir(&f).is_err());
+        assert!(allocated_bytes(&f).unwrap() >= 8192);
+        let sparse = dir.path().join("s");
+        std::fs::File::create(&sparse)
+            .unwrap()
+            .set_len(1 << 20)
+            .unwrap();
+        assert!(allocated_bytes(&sparse).unwrap() < 1 << 20);
+    }
+}
