@@ -20,13 +20,21 @@ use virt::error::{ErrorDomain, ErrorDomainEnum, ErrorNumber, ErrorNumberEnum};
 ///
 /// Deliberately not included: `ConfigUnsupported` (67, an XML construct the
 /// driver rejects — the XML is often what is under test), `InvalidArg` (8,
-/// which `virCheckFlags` also raises for unknown flags, but equally for real
-/// misuse), and `OperationInvalid` (55, the object is in the wrong state).
+/// raised for real misuse too), and `OperationInvalid` (55, the object is
+/// in the wrong state). One `InvalidArg` does mean "not supported":
+/// `virCheckFlags` rejecting a flag the driver does not implement, with
+/// the message [`UNSUPPORTED_FLAGS`] (the test driver does this for
+/// `VIR_STORAGE_XML_INACTIVE`, for example); see
+/// [`LibvirtError::is_unsupported`].
 pub const UNSUPPORTED_CODES: [ErrorNumber; 3] = [
     ErrorNumber::NoSupport,
     ErrorNumber::OperationUnsupported,
     ErrorNumber::ArgumentUnsupported,
 ];
+
+/// The start of the message of `virCheckFlags`' error (an `InvalidArg`)
+/// when a driver is given a flag it does not implement.
+pub const UNSUPPORTED_FLAGS: &str = "unsupported flags (0x";
 
 /// A libvirt error with what tck was doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +90,11 @@ impl LibvirtError {
     }
 
     /// Whether the error means the driver does not support the operation
-    /// (see [`UNSUPPORTED_CODES`]).
+    /// (see [`UNSUPPORTED_CODES`]), or a flag of it (an `InvalidArg` from
+    /// `virCheckFlags`, see [`UNSUPPORTED_FLAGS`]).
     pub fn is_unsupported(&self) -> bool {
         UNSUPPORTED_CODES.iter().any(|c| self.code.is(*c))
+            || (self.code.is(ErrorNumber::InvalidArg) && self.message.contains(UNSUPPORTED_FLAGS))
     }
 
     /// The code as script authors write it, with its C value: `NoDomain (42)`.
@@ -194,6 +204,13 @@ mod tests {
         ] {
             assert!(!LibvirtError::new(c, "x").is_unsupported(), "{c:?}");
         }
+        // virCheckFlags: an InvalidArg that means "flag not supported".
+        let flags = "unsupported flags (0x1) in function testStoragePoolGetXMLDesc";
+        assert!(LibvirtError::new(ErrorNumber::InvalidArg, flags).is_unsupported());
+        assert!(!LibvirtError::new(ErrorNumber::InternalError, flags).is_unsupported());
+        assert!(
+            !LibvirtError::new(ErrorNumber::InvalidArg, "pool has no config file").is_unsupported()
+        );
     }
 
     #[test]

@@ -73,10 +73,7 @@ unsafe extern "C" fn sink_trampoline(
 /// each chunk to `sink`, until the end of the stream. The caller then
 /// finishes the stream (`Stream::finish`). On failure libvirt has already
 /// aborted the stream; a sink error is returned as the error's message.
-pub fn stream_recv_all(
-    st: &Stream,
-    sink: &mut Sink,
-) -> Result<(), LibvirtError> {
+pub fn stream_recv_all(st: &Stream, sink: &mut Sink) -> Result<(), LibvirtError> {
     let mut cb: Callback<Sink> = Callback {
         f: sink,
         error: None,
@@ -128,10 +125,7 @@ unsafe extern "C" fn source_trampoline(
 /// `virStreamSendAll`: send everything `source` produces over a *blocking*
 /// stream. `source` fills the buffer it is given and returns how many bytes
 /// it wrote, 0 at the end. The caller then finishes the stream.
-pub fn stream_send_all(
-    st: &Stream,
-    source: &mut Source,
-) -> Result<(), LibvirtError> {
+pub fn stream_send_all(st: &Stream, source: &mut Source) -> Result<(), LibvirtError> {
     let mut cb: Callback<Source> = Callback {
         f: source,
         error: None,

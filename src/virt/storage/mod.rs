@@ -15,11 +15,15 @@ pub mod qcow2;
 pub mod qemu_img;
 pub mod stream;
 
+use super::builders::StoragePoolBuilder;
+use super::context::Context;
 use super::error::LibvirtError;
 use super::xmltree::Element;
+use crate::script::Stop;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use virt::connect::Connect;
+use virt::storage_pool::StoragePool;
 
 /// The volume file formats libvirt knows for file-based pools (its
 /// `virStorageFileFormat` names, "none" and "dir" left out), for drivers
@@ -28,6 +32,56 @@ pub const LIBVIRT_FILE_FORMATS: &[&str] = &[
     "raw", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow", "qcow",
     "qcow2", "qed", "vmdk",
 ];
+
+/// The target directory of a directory pool in the script's scratch
+/// area, created so that the pool can start without a build step
+/// (`VIR_STORAGE_POOL_CREATE_WITH_BUILD` is not accepted by every driver:
+/// the test driver rejects the flag), and removed with whatever is left
+/// in it when dropped — destroying a pool keeps its directory, and a
+/// transient pool cannot be asked to delete it once stopped. Drop it after
+/// the pool is stopped.
+#[derive(Debug)]
+pub struct PoolDir(PathBuf);
+
+impl PoolDir {
+    pub fn create(pool: &StoragePoolBuilder) -> std::io::Result<PoolDir> {
+        let dir = pool.target_path().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the pool {} has no target directory", pool.name()),
+            )
+        })?;
+        std::fs::create_dir_all(dir)?;
+        Ok(PoolDir(PathBuf::from(dir)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for PoolDir {
+    fn drop(&mut self) {
+        // Best effort: the fixture removes (and reports) what is left.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Context {
+    /// A running transient directory pool named `name` (usually
+    /// `cx.name("…")`) in the script's scratch directory, and its
+    /// directory (removed when dropped): for scripts whose subject is the
+    /// volumes in it.
+    pub fn started_pool(&self, name: &str) -> Result<(StoragePool, PoolDir), Stop> {
+        let b = self.pool(name)?;
+        let dir = PoolDir::create(&b)?;
+        let pool = self
+            .connect()?
+            .create_storage_pool_xml(&b.as_xml(), 0)
+            .map_err(|e| LibvirtError::from(e).context(format!("cannot start the pool {name}")))?;
+        Ok((pool, dir))
+    }
+}
 
 /// `path` as a regular file on this host, or why it is not one (a reason
 /// for a skip).
