@@ -24,6 +24,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use virt::connect::Connect;
 use virt::storage_pool::StoragePool;
+use virt::storage_vol::StorageVol;
 
 /// The volume file formats libvirt knows for file-based pools (its
 /// `virStorageFileFormat` names, "none" and "dir" left out), for drivers
@@ -83,28 +84,27 @@ impl Context {
     }
 }
 
+/// A volume's XML description, parsed.
+pub fn volume_xml(vol: &StorageVol) -> Result<Element, Stop> {
+    let xml = vol
+        .xml_desc(0)
+        .map_err(|e| LibvirtError::from(e).context("cannot get the volume XML"))?;
+    Element::parse(&xml).map_err(|e| Stop::Error(format!("the volume XML is not well-formed: {e}\n{xml}")))
+}
+
 /// `path` as a regular file on this host, or why it is not one (a reason
 /// for a skip).
 pub fn local_file(path: &str) -> Result<PathBuf, String> {
     let p = PathBuf::from(path);
     match std::fs::metadata(&p) {
         Ok(m) if m.is_file() => Ok(p),
-        Ok(_) => Err(format!("{path} is not a regular file on this host")),
-        Err(e) => Err(format!(
-            "the volume path {path} is not a file on this host ({e}): the driver does not keep its volumes in local files (the test driver keeps them in memory)"
+        Ok(_) => Err(format!(
+            "unsupported by driver: the volume {path} is not a regular file on this host"
         )),
-    }
-}
-
-/// `path` as a directory on this host, or why it is not one.
-pub fn local_dir(path: &Path) -> Result<PathBuf, String> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => Ok(path.to_path_buf()),
-        Ok(_) => Err(format!("{} is not a directory on this host", path.display())),
-        Err(e) => Err(format!(
-            "the pool directory {} does not exist on this host ({e}): the driver does not keep its pools in local directories (the test driver keeps them in memory)",
-            path.display()
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "unsupported by driver: its volumes are not files on this host ({path} does not exist; the test driver keeps volumes in memory)"
         )),
+        Err(e) => Err(format!("cannot inspect the volume file {path}: {e}")),
     }
 }
 
@@ -164,6 +164,49 @@ impl DirVolumeFormats {
     }
 }
 
+/// The volume formats a script exercises: those `qemu-img` lists and can
+/// create here, that the driver also accepts for directory pools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestedFormats {
+    pub formats: Vec<String>,
+    /// How the list came about, for a TAP note.
+    pub note: String,
+}
+
+impl TestedFormats {
+    /// Asks `qemu_img` and the driver (probing creation in `scratch`).
+    pub fn find(
+        conn: &Connect,
+        qemu_img: &qemu_img::QemuImg,
+        scratch: &Path,
+    ) -> Result<TestedFormats, Stop> {
+        let driver = DirVolumeFormats::of(conn)?;
+        let wanted: Vec<String> = match &driver {
+            Some(d) => d.formats.clone(),
+            None => LIBVIRT_FILE_FORMATS.iter().map(|s| s.to_string()).collect(),
+        };
+        let listed = qemu_img.formats()?;
+        let formats = qemu_img.creatable_formats(&wanted, scratch)?;
+        let note = format!(
+            "qemu-img lists {}; the driver's directory pools take {}{}; tested: {}",
+            listed.join(" "),
+            wanted.join(" "),
+            if driver.is_none() {
+                " (libvirt's own list: the driver has no storage pool capabilities)"
+            } else {
+                ""
+            },
+            formats.join(" ")
+        );
+        if !formats.iter().any(|f| f == "raw") {
+            return Err(Stop::Error(format!(
+                "raw is not among the formats both qemu-img and the driver create: {note}"
+            )));
+        }
+        Ok(TestedFormats { formats, note })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn local_files_and_dirs() {
+    fn local_files() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("v");
         std::fs::write(&f, vec![1u8; 8192]).unwrap();
@@ -204,9 +247,10 @@ mod tests {
             .contains("not a regular file"));
         assert!(local_file("/nonexistent/tck/v")
             .unwrap_err()
+            .starts_with("unsupported by driver"));
+        assert!(local_file("/nonexistent/tck/v")
+            .unwrap_err()
             .contains("test driver"));
-        assert!(local_dir(dir.path()).is_ok());
-        assert!(local_dir(&f).is_err());
         assert!(allocated_bytes(&f).unwrap() >= 8192);
         let sparse = dir.path().join("s");
         std::fs::File::create(&sparse)
