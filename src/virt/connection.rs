@@ -29,8 +29,12 @@ pub fn silence_libvirt_errors() {
 }
 
 /// Start libvirt's default event loop in a background thread, once per
-/// process. Keepalive needs it; the thread lives until the process exits.
-fn start_event_loop() -> bool {
+/// process, and say whether it runs. Keepalive needs it, and so do
+/// non-blocking streams (their events are dispatched on that thread); a
+/// connection only uses it when it was opened after this call, which
+/// [`Connection::open`] does for URIs that go through a daemon. The thread
+/// lives until the process exits.
+pub fn start_event_loop() -> bool {
     static RUNNING: OnceLock<bool> = OnceLock::new();
     *RUNNING.get_or_init(|| {
         if virt::event::event_register_default_impl().is_err() {

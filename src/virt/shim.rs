@@ -6,7 +6,7 @@
 //! - `virDomainSave` and `virDomainMemoryPeek` have no wrapper: use
 //!   [`domain_save`] and [`domain_memory_peek`].
 //! - `Domain::state` swallows errors; use [`domain_state`].
-//! - Streams, the default event loop and storage pool capabilities: see
+//! - Stream "all" transfers and event callbacks, storage pool capabilities: see
 //!   [`stream`] and [`storage`] (re-exported here).
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
@@ -17,10 +17,7 @@ pub mod storage;
 pub mod stream;
 
 pub use storage::storage_pool_capabilities;
-pub use stream::{
-    register_default_event_loop, run_default_event_loop, stream_recv_all, stream_send_all,
-    EventTick, StreamWatch,
-};
+pub use stream::{stream_recv_all, stream_send_all, StreamWatch};
 
 use super::error::LibvirtError;
 use std::ffi::CString;

@@ -7,19 +7,17 @@
 //!   (dangling as soon as the value moves), and the `Stream`'s `Drop` then
 //!   *panics* when it cannot remove the callback — which it cannot after
 //!   `finish`, because finishing a remote stream detaches its driver. Use
-//!   [`StreamWatch`] instead: the callback only records which events fired,
-//!   its state is owned by libvirt (freed through the free callback), and
-//!   the watch is removed explicitly before the stream is finished.
-//! - The default event loop: [`register_default_event_loop`] (once per
-//!   process; a connection only uses it when it is opened *after*
-//!   registration), [`run_default_event_loop`] (one iteration) and
-//!   [`EventTick`], a periodic timer so that an iteration returns even when
-//!   no stream event comes, letting the caller check a deadline.
+//!   [`StreamWatch`] instead: the callback only records which events fired
+//!   and wakes the waiter, its state is shared with libvirt through an
+//!   `Arc` (libvirt's reference freed through the free callback), and the
+//!   watch is removed explicitly before the stream is finished. Events are
+//!   dispatched by the default event loop thread that
+//!   `crate::virt::connection` runs.
 
 use crate::virt::error::LibvirtError;
 use std::os::raw::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 use virt::stream::Stream;
 
 fn last_error() -> LibvirtError {
@@ -148,35 +146,11 @@ pub fn stream_send_all(st: &Stream, source: &mut Source) -> Result<(), LibvirtEr
     Ok(())
 }
 
-/// Registers libvirt's default event loop implementation, once per
-/// process. Connections opened afterwards deliver stream (and domain)
-/// events through [`run_default_event_loop`].
-pub fn register_default_event_loop() -> Result<(), LibvirtError> {
-    static RESULT: std::sync::OnceLock<Result<(), LibvirtError>> = std::sync::OnceLock::new();
-    RESULT
-        .get_or_init(|| {
-            // SAFETY: no arguments; libvirt installs its own poll loop.
-            let rc = unsafe { virt::sys::virEventRegisterDefaultImpl() };
-            if rc < 0 {
-                Err(last_error().context("registering the default event loop"))
-            } else {
-                Ok(())
-            }
-        })
-        .clone()
-}
-
-/// One iteration of the default event loop: waits for the next event
-/// (or timer) and dispatches it.
-pub fn run_default_event_loop() -> Result<(), LibvirtError> {
-    // SAFETY: no arguments; requires a registered default implementation,
-    // which libvirt checks itself (returns -1 with an error otherwise).
-    let rc = unsafe { virt::sys::virEventRunDefaultImpl() };
-    if rc < 0 {
-        Err(last_error().context("running the default event loop"))
-    } else {
-        Ok(())
-    }
+/// Events fired on a stream, and a condition variable to wait for them.
+#[derive(Default)]
+struct Fired {
+    bits: Mutex<u32>,
+    cond: Condvar,
 }
 
 unsafe extern "C" fn stream_event_trampoline(
@@ -184,28 +158,34 @@ unsafe extern "C" fn stream_event_trampoline(
     events: c_int,
     opaque: *mut c_void,
 ) {
-    // SAFETY: `opaque` is the boxed `Arc<AtomicU32>` given to
+    // SAFETY: `opaque` is the boxed `Arc<Fired>` given to
     // virStreamEventAddCallback; libvirt keeps it alive until it calls
     // `free_fired`, after the last call of this function.
-    let fired = unsafe { &*(opaque as *const Arc<AtomicU32>) };
-    fired.fetch_or(events as u32, Ordering::SeqCst);
+    let fired = unsafe { &*(opaque as *const Arc<Fired>) };
+    // A poisoned lock only means a waiter panicked; the bits are still
+    // meaningful.
+    let mut bits = fired.bits.lock().unwrap_or_else(PoisonError::into_inner);
+    *bits |= events as u32;
+    fired.cond.notify_all();
 }
 
 unsafe extern "C" fn free_fired(opaque: *mut c_void) {
     if !opaque.is_null() {
         // SAFETY: `opaque` came from `Box::into_raw` in `StreamWatch::add`
         // and libvirt calls this exactly once.
-        drop(unsafe { Box::from_raw(opaque as *mut Arc<AtomicU32>) });
+        drop(unsafe { Box::from_raw(opaque as *mut Arc<Fired>) });
     }
 }
 
 /// A stream event callback that records which events fired
-/// (`VIR_STREAM_EVENT_*` bits) for the caller to act on between event loop
-/// iterations. Remove it (explicitly, or by dropping the watch) before
-/// finishing or aborting the stream.
+/// (`VIR_STREAM_EVENT_*` bits), for the caller to wait for. Events are
+/// dispatched by libvirt's default event loop, which must be running (see
+/// `crate::virt::connection::start_event_loop`) and must have been
+/// registered before the stream's connection was opened. Remove the watch
+/// (explicitly, or by dropping it) before finishing or aborting the stream.
 pub struct StreamWatch {
     stream: virt::sys::virStreamPtr,
-    fired: Arc<AtomicU32>,
+    fired: Arc<Fired>,
     active: bool,
 }
 
@@ -213,7 +193,7 @@ impl StreamWatch {
     /// Watch `st` for `events` (`VIR_STREAM_EVENT_READABLE` | …). The
     /// stream must be non-blocking and must outlive the watch.
     pub fn add(st: &Stream, events: u32) -> Result<StreamWatch, LibvirtError> {
-        let fired = Arc::new(AtomicU32::new(0));
+        let fired = Arc::new(Fired::default());
         let opaque = Box::into_raw(Box::new(fired.clone()));
         // SAFETY: the stream pointer is valid while `st` lives (and the
         // caller keeps it alive while the watch exists); libvirt owns
@@ -240,9 +220,20 @@ impl StreamWatch {
         })
     }
 
-    /// The events fired since the last call, cleared.
-    pub fn take(&self) -> u32 {
-        self.fired.swap(0, Ordering::SeqCst)
+    /// Waits until an event fires or `timeout` passes; returns (and
+    /// clears) the events fired, 0 on timeout.
+    pub fn wait(&self, timeout: Duration) -> u32 {
+        let bits = self
+            .fired
+            .bits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (mut bits, _) = self
+            .fired
+            .cond
+            .wait_timeout_while(bits, timeout, |b| *b == 0)
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *bits)
     }
 
     /// Removes the callback.
@@ -268,37 +259,5 @@ impl Drop for StreamWatch {
     fn drop(&mut self) {
         // Best effort: an error here only means the stream is already gone.
         let _ = self.remove_inner();
-    }
-}
-
-unsafe extern "C" fn tick_noop(_timer: c_int, _opaque: *mut c_void) {}
-
-/// A periodic timer on the default event loop, so that
-/// [`run_default_event_loop`] returns at least every `period`.
-pub struct EventTick(c_int);
-
-impl EventTick {
-    pub fn every(period: std::time::Duration) -> Result<EventTick, LibvirtError> {
-        let ms = c_int::try_from(period.as_millis().max(1)).unwrap_or(c_int::MAX);
-        // SAFETY: the callback ignores its arguments; there is no opaque
-        // data to free.
-        let id = unsafe {
-            virt::sys::virEventAddTimeout(ms, Some(tick_noop), std::ptr::null_mut(), None)
-        };
-        if id < 0 {
-            Err(last_error().context("adding an event loop timer"))
-        } else {
-            Ok(EventTick(id))
-        }
-    }
-}
-
-impl Drop for EventTick {
-    fn drop(&mut self) {
-        // SAFETY: the id came from virEventAddTimeout; removing an unknown
-        // id only returns -1.
-        unsafe {
-            virt::sys::virEventRemoveTimeout(self.0);
-        }
     }
 }

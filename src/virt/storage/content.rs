@@ -122,6 +122,39 @@ impl Parts {
     }
 }
 
+impl crate::tap::producer::Tap {
+    /// Passes when `got` is byte for byte `want`. A failure shows both
+    /// lengths and SHA-256 hashes and the first offset where they differ
+    /// (not the bytes: they are megabytes).
+    #[track_caller]
+    pub fn same_bytes(&mut self, got: &[u8], want: &[u8], desc: &str) -> bool {
+        if got == want {
+            return self.point(true, desc, None);
+        }
+        let first = got
+            .iter()
+            .zip(want)
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(want.len()));
+        let diag = crate::yaml::Yaml::map([
+            (
+                "got",
+                crate::yaml::Yaml::Str(format!("{} bytes, SHA-256 {}", got.len(), sha256_hex(got))),
+            ),
+            (
+                "expected",
+                crate::yaml::Yaml::Str(format!(
+                    "{} bytes, SHA-256 {}",
+                    want.len(),
+                    sha256_hex(want)
+                )),
+            ),
+            ("first_difference_at", crate::yaml::Yaml::Int(first as i64)),
+        ]);
+        self.point(false, desc, Some(diag))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +202,39 @@ mod tests {
             (true, false, true)
         );
         assert_eq!(r.describe(), "20 bytes at offset 10");
+    }
+
+    #[test]
+    fn same_bytes_reports_lengths_hashes_and_where() {
+        let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::<u8>::new()));
+        struct W(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for W {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut t = crate::tap::producer::Tap::new(W(buf.clone()));
+        t.plan(3);
+        let a = pattern(1, 1000);
+        let mut b = a.clone();
+        b[700] ^= 1;
+        assert!(t.same_bytes(&a, &a, "same"));
+        assert!(!t.same_bytes(&b, &a, "one byte differs"));
+        assert!(!t.same_bytes(&a[..10], &a, "shorter"));
+        t.finish(Ok(()));
+        let text = String::from_utf8_lossy(&buf.borrow()).into_owned();
+        assert!(text.contains("ok 1 - same\n"), "{text}");
+        assert!(text.contains("first_difference_at: 700"), "{text}");
+        assert!(
+            text.contains(&format!("1000 bytes, SHA-256 {}", sha256_hex(&a))),
+            "{text}"
+        );
+        assert!(text.contains("10 bytes, SHA-256"), "{text}");
+        assert!(text.contains("first_difference_at: 10"), "{text}");
     }
 
     #[test]

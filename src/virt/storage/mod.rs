@@ -89,7 +89,8 @@ pub fn volume_xml(vol: &StorageVol) -> Result<Element, Stop> {
     let xml = vol
         .xml_desc(0)
         .map_err(|e| LibvirtError::from(e).context("cannot get the volume XML"))?;
-    Element::parse(&xml).map_err(|e| Stop::Error(format!("the volume XML is not well-formed: {e}\n{xml}")))
+    Element::parse(&xml)
+        .map_err(|e| Stop::Error(format!("the volume XML is not well-formed: {e}\n{xml}")))
 }
 
 /// `path` as a regular file on this host, or why it is not one (a reason

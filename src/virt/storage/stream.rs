@@ -6,21 +6,30 @@
 //! - [`Mode::All`]: a blocking stream handed to `virStreamRecvAll` /
 //!   `virStreamSendAll` with a sink or source closure (through the shim);
 //! - [`Mode::NonBlocking`]: a `VIR_STREAM_NONBLOCK` stream driven by the
-//!   default event loop: a stream callback says when it is readable or
-//!   writable, `recv`/`send` answer -2 ("would block") otherwise, and a
-//!   periodic timer lets the loop notice its deadline. The connection must
-//!   have been opened *after* the default event loop was registered, or it
-//!   never watches its socket and no data arrives: use [`event_connection`].
+//!   default event loop: `recv`/`send` answer -2 ("would block") when they
+//!   cannot go on, and the transfer then waits for the stream callback to
+//!   say it is readable or writable again (or for its deadline). The event
+//!   loop runs on the thread `crate::virt::connection` starts; a
+//!   connection only watches its socket through it when it was opened
+//!   after the loop was registered, which `Connection::open` does for
+//!   every URI that goes through a daemon (the script's own connection).
 //!
 //! Every path ends the stream: `finish` after the last byte, `abort` on an
 //! error, so the daemon's side of the transfer is closed either way.
 
-use crate::virt::connection::Connection;
+use super::content::pattern;
+use super::local_file;
+use crate::script::Stop;
+use crate::virt::builders::Size;
+use crate::virt::connection::start_event_loop;
+use crate::virt::context::Context;
 use crate::virt::error::LibvirtError;
-use crate::virt::shim::{self, EventTick, StreamWatch};
+use crate::virt::shim::{self, StreamWatch};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use virt::connect::Connect;
 use virt::error::ErrorNumber;
+use virt::storage_pool::StoragePool;
 use virt::storage_vol::StorageVol;
 use virt::stream::Stream;
 use virt::sys::{
@@ -30,6 +39,70 @@ use virt::sys::{
 
 /// The most a stream message carries (libvirt's legacy payload limit).
 pub const CHUNK: usize = 256 * 1024;
+
+/// How long a non-blocking transfer waits for an event before trying its
+/// stream again anyway (a missed wake-up costs at most this).
+const POLL: Duration = Duration::from_millis(50);
+
+/// The size of the volume the stream scripts transfer to and from:
+/// 3 MiB and a bit, so that no transfer ends on a chunk boundary.
+pub const VOLUME_SIZE: u64 = (3 << 20) + 1234;
+
+/// An offset and length (0: to the end) of a transfer, with a label for
+/// test point descriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Case {
+    pub label: &'static str,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// The transfers the stream scripts make on a [`VOLUME_SIZE`] volume:
+/// the whole of it, its start, an unaligned region spanning several stream
+/// messages, and its tail up to the end.
+pub const CASES: [Case; 4] = [
+    Case {
+        label: "the whole volume",
+        offset: 0,
+        len: 0,
+    },
+    Case {
+        label: "the first 64 KiB",
+        offset: 0,
+        len: 64 << 10,
+    },
+    Case {
+        label: "600000 bytes at offset 1 MiB + 3",
+        offset: (1 << 20) + 3,
+        len: 600_000,
+    },
+    Case {
+        label: "the last 4 KiB up to the end",
+        offset: VOLUME_SIZE - 4096,
+        len: 0,
+    },
+];
+
+/// A raw volume of [`VOLUME_SIZE`] in `pool` filled with the pattern
+/// `seed`, and its file. Skips (the rest of the script) when the driver's
+/// volumes are not files on this host: the file is the oracle.
+pub fn patterned_volume(
+    cx: &Context,
+    pool: &StoragePool,
+    name: &str,
+    seed: u8,
+) -> Result<(StorageVol, PathBuf), Stop> {
+    let xml = cx
+        .volume(name)
+        .capacity(Size::bytes(VOLUME_SIZE))
+        .format("raw")
+        .as_xml();
+    let vol = StorageVol::create_xml(pool, &xml, 0)
+        .map_err(|e| LibvirtError::from(e).context(format!("cannot create the volume {name}")))?;
+    let file = local_file(&vol.path()?).map_err(Stop::Skip)?;
+    std::fs::write(&file, pattern(seed, VOLUME_SIZE as usize))?;
+    Ok((vol, file))
+}
 
 /// How the stream is driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,18 +122,26 @@ impl Mode {
     }
 }
 
-/// A connection to `uri` that delivers stream events: registers libvirt's
-/// default event loop first (once per process), then opens.
-pub fn event_connection(uri: &str) -> Result<Connection, LibvirtError> {
-    shim::register_default_event_loop()?;
-    Connection::open(uri).map_err(|e| e.error)
-}
-
 fn timeout(what: &str, deadline: Duration) -> LibvirtError {
     LibvirtError::new(
         ErrorNumber::OperationTimeout,
         format!("{what}: no end of stream within {deadline:?}"),
     )
+}
+
+/// The stream flags for `mode`; a non-blocking stream needs the event
+/// loop running.
+fn nonblocking_flags(mode: Mode) -> Result<u32, LibvirtError> {
+    if mode != Mode::NonBlocking {
+        return Ok(0);
+    }
+    if !start_event_loop() {
+        return Err(LibvirtError::new(
+            ErrorNumber::InternalError,
+            "the default event loop could not be started: non-blocking streams need it",
+        ));
+    }
+    Ok(VIR_STREAM_NONBLOCK)
 }
 
 /// Ends `st` with an abort, keeping `e` as the error to report.
@@ -79,11 +160,7 @@ pub fn download(
     mode: Mode,
     limit: Duration,
 ) -> Result<Vec<u8>, LibvirtError> {
-    let flags = if mode == Mode::NonBlocking {
-        VIR_STREAM_NONBLOCK
-    } else {
-        0
-    };
+    let flags = nonblocking_flags(mode)?;
     let st = Stream::new(conn, flags).map_err(|e| LibvirtError::from(e).context("virStreamNew"))?;
     if let Err(e) = vol.download(&st, offset, len, 0) {
         return abort_with(st, LibvirtError::from(e).context("virStorageVolDownload"));
@@ -128,7 +205,6 @@ fn recv_nonblocking(st: &Stream, out: &mut Vec<u8>, limit: Duration) -> Result<(
         st,
         VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP,
     )?;
-    let _tick = EventTick::every(Duration::from_millis(20))?;
     let deadline = Instant::now() + limit;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -147,12 +223,12 @@ fn recv_nonblocking(st: &Stream, out: &mut Vec<u8>, limit: Duration) -> Result<(
                 Err(e) => return Err(LibvirtError::from(e).context("virStreamRecv")),
             }
         }
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(timeout("non-blocking download", limit));
         }
-        shim::run_default_event_loop()?;
         // ERROR and HANGUP show up as a failing or ending recv above.
-        watch.take();
+        watch.wait(left.min(POLL));
     }
 }
 
@@ -167,11 +243,7 @@ pub fn upload(
     mode: Mode,
     limit: Duration,
 ) -> Result<(), LibvirtError> {
-    let flags = if mode == Mode::NonBlocking {
-        VIR_STREAM_NONBLOCK
-    } else {
-        0
-    };
+    let flags = nonblocking_flags(mode)?;
     let st = Stream::new(conn, flags).map_err(|e| LibvirtError::from(e).context("virStreamNew"))?;
     if let Err(e) = vol.upload(&st, offset, len, 0) {
         return abort_with(st, LibvirtError::from(e).context("virStorageVolUpload"));
@@ -219,7 +291,6 @@ fn send_nonblocking(st: &Stream, mut data: &[u8], limit: Duration) -> Result<(),
         st,
         VIR_STREAM_EVENT_WRITABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP,
     )?;
-    let _tick = EventTick::every(Duration::from_millis(20))?;
     let deadline = Instant::now() + limit;
     loop {
         while !data.is_empty() {
@@ -239,11 +310,11 @@ fn send_nonblocking(st: &Stream, mut data: &[u8], limit: Duration) -> Result<(),
         if data.is_empty() {
             return watch.remove();
         }
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(timeout("non-blocking upload", limit));
         }
-        shim::run_default_event_loop()?;
-        let fired = watch.take();
+        let fired = watch.wait(left.min(POLL));
         if fired & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP) != 0 {
             return Err(LibvirtError::new(
                 ErrorNumber::OperationFailed,
