@@ -112,7 +112,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         )?;
         let info = vol.info()?;
         t.ok(
-            info.kind == VIR_STORAGE_VOL_BLOCK as u32 && info.capacity >= mib * MIB,
+            info.kind == VIR_STORAGE_VOL_BLOCK && info.capacity >= mib * MIB,
             &format!("the {mib} MiB partition is a block volume of at least {mib} MiB"),
         );
         vols.push(vol);

@@ -94,7 +94,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             HALF[3],
         );
         let info = outside.info()?;
-        t.is(info.kind, VIR_STORAGE_VOL_FILE as u32, HALF[4]);
+        t.is(info.kind, VIR_STORAGE_VOL_FILE, HALF[4]);
         t.is(info.capacity, OUTSIDE_SIZE as u64, HALF[5]);
         t.is(info.allocation, allocated_bytes(&file)?, HALF[6]);
         outside.delete(0)?;
