@@ -1,4 +1,7 @@
-//! A LUKS-encrypted volume created through a secret (with a UUID libvirt generates) is a LUKS image on disk, a guest with that disk and the secret starts, and a guest given a secret with the wrong passphrase does not.
+//! A LUKS-encrypted volume created through a secret (with a UUID libvirt generates) is a LUKS image on disk, and a guest with that disk and the secret starts.
+//!
+//! Slow by nature: creating the volume and opening it each run LUKS's key
+//! derivation, which is tuned to take about two seconds of CPU.
 
 use tck::prelude::*;
 use tck::virt::builders::{Disk, SecretUsage, Size};
@@ -7,7 +10,7 @@ use virt::storage_vol::StorageVol;
 
 pub const META: Meta = Meta {
     requires: &[Require::Driver(&["QEMU"])],
-    tags: &["storage", "guest"],
+    tags: &["storage", "guest", "slow"],
     ..Meta::DEFAULT
 };
 
@@ -15,7 +18,7 @@ pub const META: Meta = Meta {
 const LUKS_MAGIC: &[u8] = b"LUKS\xba\xbe";
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    t.plan(13);
+    t.plan(10);
     let conn = cx.connect()?;
     let (pool, dir) = cx.started_pool(&cx.name("pool"))?;
     let vol_name = cx.name("disk.luks");
@@ -68,15 +71,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         Err(why) => t.skip_point("the volume file starts with a LUKS header", &why),
     }
 
-    let disk = |secret: &str| {
-        Disk::file(&vol_path, "vda")
-            .bus("virtio")
-            .format("raw")
-            .encryption_luks(secret)
-    };
-    let name = cx.name("dom");
+    let disk = Disk::file(&vol_path, "vda")
+        .bus("virtio")
+        .format("raw")
+        .encryption_luks(&uuid);
     let dom = t.ok_result(
-        conn.create_domain_xml(&cx.domain(&name)?.disk(disk(&uuid)).as_xml(), 0),
+        conn.create_domain_xml(&cx.domain(&cx.name("dom"))?.disk(disk).as_xml(), 0),
         "a guest with the encrypted disk and its secret starts",
     )?;
     t.ok(dom.is_active()?, "the guest is running");
@@ -87,25 +87,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     );
     t.ok_result(dom.destroy(), "stop the guest")?;
 
-    // The same disk with a wrong passphrase: QEMU cannot unlock it.
-    let wrong = t.ok_result(
-        conn.define_secret_xml(&cx.secret(&cx.name("wrong")).as_xml(), 0),
-        "define a second secret",
-    )?;
-    wrong.set_value(b"tck-wrong-passphrase", 0)?;
-    let wrong_uuid = wrong.uuid_string()?;
-    t.isnt(
-        wrong_uuid.as_str(),
-        uuid.as_str(),
-        "libvirt generated two different UUIDs",
-    );
-    t.err_any(
-        conn.create_domain_xml(&cx.domain(&name)?.disk(disk(&wrong_uuid)).as_xml(), 0),
-        "a guest with the encrypted disk and a wrong passphrase does not start",
-    );
-
     vol.delete(0)?;
-    wrong.undefine()?;
     t.ok_result(secret.undefine(), "undefine the secret")?;
     pool.destroy()?;
     Ok(())
