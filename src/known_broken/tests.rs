@@ -699,7 +699,7 @@ fn the_example_file_loads_no_entry_and_every_commented_entry_is_valid() {
     // As shipped: nothing (loading it must not mask anything). The
     // directory also holds the suite's real entries (conf/known-broken/
     // <area>.toml), so the example file is loaded on its own.
-    let k = load(&[path.clone()]).unwrap();
+    let k = load(std::slice::from_ref(&path)).unwrap();
     assert!(k.entries.is_empty() && k.warnings.is_empty());
     // Uncommented ("#" followed by no space): valid entries, no warnings,
     // and every key of the format appears.

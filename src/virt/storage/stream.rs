@@ -150,6 +150,19 @@ fn abort_with<T>(st: Stream, e: LibvirtError) -> Result<T, LibvirtError> {
     Err(e)
 }
 
+/// Ends a failed transfer: `virStreamRecvAll`/`SendAll` abort the stream
+/// themselves when they fail, so an [`Mode::All`] stream is only freed
+/// (a second abort of an aborted stream is not sent); the others are
+/// aborted.
+fn end_failed<T>(st: Stream, mode: Mode, e: LibvirtError) -> Result<T, LibvirtError> {
+    if mode == Mode::All {
+        drop(st);
+        Err(e)
+    } else {
+        abort_with(st, e)
+    }
+}
+
 /// Downloads `len` bytes (0: to the end) of `vol` from `offset`.
 /// `limit` bounds how long a non-blocking transfer may take.
 pub fn download(
@@ -179,7 +192,7 @@ pub fn download(
             .finish()
             .map_err(|e| LibvirtError::from(e).context("virStreamFinish after the download"))
             .map(|()| out),
-        Err(e) => abort_with(st, e),
+        Err(e) => end_failed(st, mode, e),
     }
 }
 
@@ -265,7 +278,7 @@ pub fn upload(
         Ok(()) => st
             .finish()
             .map_err(|e| LibvirtError::from(e).context("virStreamFinish after the upload")),
-        Err(e) => abort_with(st, e),
+        Err(e) => end_failed(st, mode, e),
     }
 }
 
