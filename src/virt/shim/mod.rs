@@ -8,6 +8,8 @@
 //! - `Domain::state` swallows errors; use [`domain_state`].
 //! - Checkpoints and domain lifecycle events have no wrappers: see
 //!   [`checkpoint_event`].
+//! - Stream "all" transfers and event callbacks, storage pool capabilities:
+//!   see [`stream`] and [`storage`] (re-exported here).
 //! - `Domain::block_info` ignores a failure and reads uninitialised memory;
 //!   use [`domain_block_info`].
 //! - `virDomainBlockPeek` and `virDomain{Get,Set}InterfaceParameters` have no
@@ -20,7 +22,12 @@
 //! `set_memory` — have `*_flags` forms in `virt` itself; see COMMON.md.)
 
 mod checkpoint_event;
+pub mod storage;
+pub mod stream;
+
 pub use checkpoint_event::*;
+pub use storage::storage_pool_capabilities;
+pub use stream::{stream_recv_all, stream_send_all, StreamWatch};
 
 use super::builders::{Bandwidth, Rate};
 use super::error::LibvirtError;
