@@ -170,3 +170,23 @@ fn a_scratch_directory_that_cannot_be_written_is_refused_naming_it() {
         );
     }
 }
+
+#[test]
+fn options_before_the_subcommand_get_a_hint() {
+    // `tck --uri URI run domain/` is `tck` (= run) with the targets `run`
+    // and `domain/`: refused, saying where the options go.
+    let out = tck()
+        .args(["--uri", "test:///default", "run", "domain/"])
+        .output()
+        .expect("run tck");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("tck: run: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: options go after the subcommand: `tck run [OPTIONS] …`"),
+        "{stderr}"
+    );
+}

@@ -482,3 +482,82 @@ fn a_script_killed_mid_way_has_its_objects_reported_as_leaked_and_removed() {
         "the console names the leak:\n{stdout}"
     );
 }
+
+#[test]
+fn objects_of_a_run_killed_mid_script_are_listed_by_script_then_removed_with_force() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(conn) = qemu_system() else { return };
+    let prefix = unique_prefix();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write_config(dir.path(), &prefix);
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interrupted");
+    let id = "010-defines-then-waits.sh";
+    let ns = tck::harness::namespace::script_prefix(&prefix, id);
+    let name = format!("{ns}left");
+    let pid_file = dir
+        .path()
+        .join("scratch/run")
+        .join(format!("{ns}scratch"))
+        .join("pid");
+
+    // A run killed (SIGKILL, no chance to clean) while its script waits.
+    let mut run = tck()
+        .args(["run", "-q", "--config"])
+        .arg(&cfg)
+        .arg(&scripts)
+        .env("TCK_TEST_HANG", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start tck run");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !pid_file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let script_pid: i32 = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("the script started and wrote its pid");
+    run.kill().expect("kill tck");
+    let _ = run.wait();
+    // SAFETY: plain kill(2) of the script's process group (the harness
+    // starts each script in its own group, led by the script).
+    unsafe { libc::kill(-script_pid, libc::SIGKILL) };
+    assert!(
+        conn.lookup_domain_by_name(&name).is_ok(),
+        "the killed run left {name}"
+    );
+
+    // The next run refuses to start and names the script that left it.
+    let out = tck()
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg(&scripts)
+        .output()
+        .expect("run tck");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!("  domain {name} (leaked by {id})")),
+        "{stderr}"
+    );
+    assert!(
+        conn.lookup_domain_by_name(&name).is_ok(),
+        "not removed without --force"
+    );
+
+    // With --force it removes it, says whose it was, and the script runs.
+    let out = tck()
+        .args(["run", "--force", "--config"])
+        .arg(&cfg)
+        .arg(&scripts)
+        .output()
+        .expect("run tck --force");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains(&format!("domain {name} (leaked by {id})")),
+        "{stdout}\n{stderr}"
+    );
+    assert!(conn.lookup_domain_by_name(&name).is_err(), "{name} removed");
+}

@@ -13,9 +13,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create_domain_xml starts a transient domain",
     )?;
     let uuid = dom.uuid_string()?;
-    t.is(dom.name()?, name.as_str(), "the domain has the name its XML gives");
+    t.is(
+        dom.name()?,
+        name.as_str(),
+        "the domain has the name its XML gives",
+    );
     t.ok(dom.is_active()?, "the created domain is active");
-    t.ok(!dom.is_persistent()?, "the created domain is not persistent");
+    t.ok(
+        !dom.is_persistent()?,
+        "the created domain is not persistent",
+    );
 
     t.ok_result(dom.destroy(), "destroy stops the transient domain")?;
     t.err_code(

@@ -23,15 +23,30 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let restart = base.clone().on_reboot("restart").as_xml();
     let destroy = base.on_reboot("destroy").as_xml();
 
-    let dom = t.ok_result(conn.define_domain_xml(&restart), "define with on_reboot=restart")?;
-    t.is(on_reboot(&dom, 0)?, "restart", "the definition says on_reboot=restart");
+    let dom = t.ok_result(
+        conn.define_domain_xml(&restart),
+        "define with on_reboot=restart",
+    )?;
+    t.is(
+        on_reboot(&dom, 0)?,
+        "restart",
+        "the definition says on_reboot=restart",
+    );
 
     let dom = t.ok_result(
         conn.define_domain_xml(&destroy),
         "redefining the inactive domain with on_reboot=destroy succeeds",
     )?;
-    t.is(dom.uuid_string()?, uuid.as_str(), "the redefined domain keeps its UUID");
-    t.is(on_reboot(&dom, 0)?, "destroy", "the inactive domain now says on_reboot=destroy");
+    t.is(
+        dom.uuid_string()?,
+        uuid.as_str(),
+        "the redefined domain keeps its UUID",
+    );
+    t.is(
+        on_reboot(&dom, 0)?,
+        "destroy",
+        "the inactive domain now says on_reboot=destroy",
+    );
 
     t.ok_result(dom.create(), "start the domain")?;
     t.ok_result(

@@ -20,7 +20,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.define_domain_xml(&live),
         "defining the live XML of the running transient domain succeeds",
     )?;
-    t.is(def.uuid_string()?, uuid.as_str(), "the definition is the same domain (same UUID)");
+    t.is(
+        def.uuid_string()?,
+        uuid.as_str(),
+        "the definition is the same domain (same UUID)",
+    );
     t.ok(def.is_persistent()?, "the domain is now persistent");
     t.ok(def.is_active()?, "the domain is still running");
 

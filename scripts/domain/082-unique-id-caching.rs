@@ -13,14 +13,22 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.create_domain_xml(&cx.domain(&name)?.uuid(&first).as_xml(), 0),
         "create the domain with a first UUID",
     )?;
-    t.is(old.uuid_string()?, first.as_str(), "the domain reports the first UUID");
+    t.is(
+        old.uuid_string()?,
+        first.as_str(),
+        "the domain reports the first UUID",
+    );
     t.ok_result(old.destroy(), "destroy the first domain")?;
 
     let new = t.ok_result(
         conn.create_domain_xml(&cx.domain(&name)?.uuid(&second).as_xml(), 0),
         "create a domain with the same name and a second UUID",
     )?;
-    t.is(new.uuid_string()?, second.as_str(), "the new handle reports the second UUID");
+    t.is(
+        new.uuid_string()?,
+        second.as_str(),
+        "the new handle reports the second UUID",
+    );
     let found = t.ok_result(conn.lookup_domain_by_name(&name), "lookup by name")?;
     t.is(
         found.uuid_string()?,

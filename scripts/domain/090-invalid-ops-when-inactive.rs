@@ -17,7 +17,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let mut peek = [0u8; 16];
 
     let invalid = ErrorNumber::OperationInvalid;
-    t.err_code(dom.block_stats("vda"), invalid, "block_stats raises OperationInvalid");
+    t.err_code(
+        dom.block_stats("vda"),
+        invalid,
+        "block_stats raises OperationInvalid",
+    );
     t.err_code(
         dom.core_dump(&core.to_string_lossy(), 0),
         invalid,
@@ -34,10 +38,18 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         invalid,
         "memory_peek raises OperationInvalid",
     );
-    t.err_code(dom.pin_vcpu(0, &[1]), invalid, "pin_vcpu raises OperationInvalid");
+    t.err_code(
+        dom.pin_vcpu(0, &[1]),
+        invalid,
+        "pin_vcpu raises OperationInvalid",
+    );
     t.err_code(dom.reboot(0), invalid, "reboot raises OperationInvalid");
     t.err_code(dom.resume(), invalid, "resume raises OperationInvalid");
-    t.err_code(domain_save(&dom, &image), invalid, "save raises OperationInvalid");
+    t.err_code(
+        domain_save(&dom, &image),
+        invalid,
+        "save raises OperationInvalid",
+    );
     t.err_code(dom.shutdown(), invalid, "shutdown raises OperationInvalid");
     t.err_code(dom.suspend(), invalid, "suspend raises OperationInvalid");
 

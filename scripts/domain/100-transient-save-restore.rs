@@ -14,7 +14,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create a transient domain",
     )?;
     let uuid = dom.uuid_string()?;
-    t.ok_result(domain_save(&dom, &image), "save the running transient domain")?;
+    t.ok_result(
+        domain_save(&dom, &image),
+        "save the running transient domain",
+    )?;
     t.err_code(
         conn.lookup_domain_by_name(&name),
         ErrorNumber::NoDomain,
@@ -25,8 +28,15 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.restore_domain(&image.to_string_lossy()),
         "restore the domain from its image",
     )?;
-    let back = t.ok_result(conn.lookup_domain_by_name(&name), "the restored domain is found by name")?;
-    t.is(back.uuid_string()?, uuid.as_str(), "the restored domain has the saved UUID");
+    let back = t.ok_result(
+        conn.lookup_domain_by_name(&name),
+        "the restored domain is found by name",
+    )?;
+    t.is(
+        back.uuid_string()?,
+        uuid.as_str(),
+        "the restored domain has the saved UUID",
+    );
     t.ok(
         back.is_active()? && !back.is_persistent()?,
         "the restored domain runs and is still transient",

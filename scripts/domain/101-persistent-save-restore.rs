@@ -20,7 +20,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "saving the inactive domain raises OperationInvalid",
     );
     t.ok_result(dom.create(), "start the domain")?;
-    t.ok_result(domain_save(&dom, &image), "save the running persistent domain")?;
+    t.ok_result(
+        domain_save(&dom, &image),
+        "save the running persistent domain",
+    )?;
 
     // Fresh handles: a handle's id is the one it was looked up with.
     let saved = t.ok_result(
@@ -31,7 +34,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         !saved.is_active()? && saved.id().is_none(),
         "the saved domain is inactive with no id",
     );
-    t.ok_result(conn.restore_domain(&path), "restore the domain from its image")?;
+    t.ok_result(
+        conn.restore_domain(&path),
+        "restore the domain from its image",
+    )?;
     let back = conn.lookup_domain_by_name(&name)?;
     t.ok(
         back.is_active()? && back.id().is_some_and(|id| id > 0),

@@ -17,7 +17,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create a transient domain",
     )?;
     let uuid = dom.uuid_string()?;
-    t.ok_result(domain_save(&dom, &image), "save the running transient domain")?;
+    t.ok_result(
+        domain_save(&dom, &image),
+        "save the running transient domain",
+    )?;
 
     let file = std::fs::OpenOptions::new().write(true).open(&image)?;
     let len = file.metadata()?.len();

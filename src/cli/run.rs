@@ -109,6 +109,11 @@ pub fn main(args: RunArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => {
             eprintln!("tck: {e}");
+            if let Some(sub) = misplaced_subcommand(&args.targets) {
+                eprintln!(
+                    "hint: options go after the subcommand: `tck {sub} [OPTIONS] …` (e.g. `tck {sub} --uri qemu:///system`)"
+                );
+            }
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -302,6 +307,17 @@ pub fn main(args: RunArgs) -> ExitCode {
             }
         }
     }
+}
+
+/// A target that is really a subcommand given after options
+/// (`tck --uri URI run domain/` parses as `tck run` with the targets `run`
+/// and `domain/`), when no file of that name exists.
+fn misplaced_subcommand(targets: &[String]) -> Option<&str> {
+    use clap::CommandFactory;
+    let cli = crate::cli::Cli::command();
+    targets.iter().map(String::as_str).find(|t| {
+        !std::path::Path::new(t).exists() && cli.get_subcommands().any(|s| s.get_name() == *t)
+    })
 }
 
 /// The fixture for this run (see the module documentation).

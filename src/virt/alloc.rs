@@ -124,7 +124,13 @@ fn host_routes(text: &str) -> Vec<(Ipv4Addr, u8)> {
 fn libvirt_networks(conn: &virt::connect::Connect) -> Result<Vec<(Ipv4Addr, u8)>, Stop> {
     let mut out = Vec::new();
     for net in conn.list_all_networks(0)? {
-        let xml = net.xml_desc(0)?;
+        // A transient network of a parallel script may be destroyed between
+        // the listing and this read: it no longer takes a subnet.
+        let xml = match net.xml_desc(0).map_err(super::error::LibvirtError::from) {
+            Ok(xml) => xml,
+            Err(e) if e.is(virt::error::ErrorNumber::NoNetwork) => continue,
+            Err(e) => return Err(e.into()),
+        };
         let doc = super::xmltree::Element::parse(&xml)
             .map_err(|e| Stop::Error(format!("network XML from libvirt: {e}")))?;
         for ip in doc.find_all("ip") {

@@ -6,14 +6,28 @@
 //! - `virDomainSave` and `virDomainMemoryPeek` have no wrapper: use
 //!   [`domain_save`] and [`domain_memory_peek`].
 //! - `Domain::state` swallows errors; use [`domain_state`].
+//! - Checkpoints and domain lifecycle events have no wrappers: see
+//!   [`checkpoint_event`].
+//! - Stream "all" transfers and event callbacks, storage pool capabilities:
+//!   see [`stream`] and [`storage`] (re-exported here).
 //! - `Domain::block_info` ignores a failure and reads uninitialised memory;
 //!   use [`domain_block_info`].
 //! - `virDomainBlockPeek` and `virDomain{Get,Set}InterfaceParameters` have no
 //!   wrapper: use [`domain_block_peek`], [`domain_interface_bandwidth`] and
 //!   [`domain_set_interface_bandwidth`].
+//! - `virInterfaceChangeBegin` / `Commit` / `Rollback` (host network
+//!   configuration transactions) have no wrapper: use [`interface_change`].
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
 //! `set_memory` — have `*_flags` forms in `virt` itself; see COMMON.md.)
+
+mod checkpoint_event;
+pub mod storage;
+pub mod stream;
+
+pub use checkpoint_event::*;
+pub use storage::storage_pool_capabilities;
+pub use stream::{stream_recv_all, stream_send_all, StreamWatch};
 
 use super::builders::{Bandwidth, Rate};
 use super::error::LibvirtError;
@@ -64,7 +78,7 @@ fn c_path(path: &Path) -> Result<CString, LibvirtError> {
 }
 
 /// The last libvirt error of this thread, as a [`LibvirtError`].
-fn last_error() -> LibvirtError {
+pub(super) fn last_error() -> LibvirtError {
     LibvirtError::from(virt::error::Error::last_error())
 }
 
@@ -349,6 +363,36 @@ pub fn domain_set_interface_bandwidth(
     result
 }
 
+/// A step of a host network configuration transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterfaceChange {
+    /// `virInterfaceChangeBegin`: snapshot the configuration.
+    Begin,
+    /// `virInterfaceChangeCommit`: keep the changes since the snapshot.
+    Commit,
+    /// `virInterfaceChangeRollback`: restore the snapshot.
+    Rollback,
+}
+
+/// `virInterfaceChange{Begin,Commit,Rollback}` on `conn`.
+pub fn interface_change(
+    conn: &virt::connect::Connect,
+    step: InterfaceChange,
+) -> Result<(), LibvirtError> {
+    let f = match step {
+        InterfaceChange::Begin => virt::sys::virInterfaceChangeBegin,
+        InterfaceChange::Commit => virt::sys::virInterfaceChangeCommit,
+        InterfaceChange::Rollback => virt::sys::virInterfaceChangeRollback,
+    };
+    // SAFETY: the connection pointer is valid while `conn` lives; the
+    // three functions take only it and flags (0).
+    let rc = unsafe { f(conn.as_ptr(), 0) };
+    if rc < 0 {
+        return Err(last_error());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +525,18 @@ mod tests {
             domain_set_interface_bandwidth(&dom, "tckshim0", &too_big, live).expect_err("over u32");
         assert!(e.is(ErrorNumber::InvalidArg), "{e}");
         dom.destroy().expect("destroy");
+        conn.close().expect("close");
+    }
+
+    #[test]
+    fn interface_transactions_on_the_test_driver() {
+        let conn = Connection::open("test:///default").expect("test driver");
+        interface_change(&conn, InterfaceChange::Begin).expect("begin");
+        let e = interface_change(&conn, InterfaceChange::Begin).expect_err("nested");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
+        interface_change(&conn, InterfaceChange::Rollback).expect("rollback");
+        let e = interface_change(&conn, InterfaceChange::Commit).expect_err("none open");
+        assert!(e.is(ErrorNumber::OperationInvalid), "{e}");
         conn.close().expect("close");
     }
 }

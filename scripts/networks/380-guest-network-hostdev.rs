@@ -1,0 +1,95 @@
+//! A guest NIC on a hostdev network (forward mode hostdev, managed) over the first configured PCI device: the guest starts with the device assigned to it, the device is bound to vfio-pci while the guest runs and goes back to its host driver afterwards.
+//!
+//! The configured device should be an SR-IOV virtual function: libvirt
+//! programs the guest's MAC address through its physical function. The
+//! device's address is used exactly as configured (the Perl kit dropped
+//! the PCI function).
+
+use std::convert::Infallible;
+use std::time::Duration;
+use tck::prelude::*;
+use tck::virt::builders::{Interface, NetworkBuilder, PciAddress};
+use tck::virt::hostnet;
+use tck::virt::poll;
+
+pub const META: Meta = Meta {
+    requires: &[Require::Resource(Resource::PciDevice)],
+    tags: &["network", "guest", "host"],
+    ..Meta::DEFAULT
+};
+
+pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let Some(pci) = cx.config().pci_devices.first().copied() else {
+        return Err(Stop::Skip(
+            "missing resource: no `pci_devices` configured".into(),
+        ));
+    };
+    let address = pci.address();
+    t.plan(8);
+    let conn = cx.connect()?;
+    let host = hostnet::inspectable(cx);
+    if host.is_ok() && !hostnet::pci_device_exists(&address) {
+        return Err(Stop::Error(format!(
+            "the configured PCI device {address} does not exist on this host (see `lspci -D`)"
+        )));
+    }
+    let driver_before = hostnet::pci_driver(&address);
+    let name = cx.name("net");
+    let xml = NetworkBuilder::new(&name)
+        .forward("hostdev")
+        .forward_managed(true)
+        .forward_pci(PciAddress::new(pci.domain, pci.bus, pci.slot, pci.function))
+        .as_xml();
+    let net = t.ok_result(
+        conn.create_network_xml(&xml),
+        "create a hostdev network over the configured PCI device",
+    )?;
+
+    let mac = cx.mac(1);
+    let nic = Interface::network(&name).mac(&mac);
+    let xml = cx.domain(&cx.name("dom"))?.interface(nic).as_xml();
+    let dom = t.ok_result(
+        conn.create_domain_xml(&xml, 0),
+        "a guest with a NIC on the network starts",
+    )?;
+    let live = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?;
+    t.is(
+        live.as_ref().and_then(|n| n.source("network")),
+        Some(name.as_str()),
+        "the running guest's NIC is on the network",
+    );
+    let desc = "the device is bound to vfio-pci while the guest runs";
+    match &host {
+        Err(why) => t.skip_point(desc, why),
+        Ok(()) => {
+            t.is(
+                hostnet::pci_driver(&address).as_deref(),
+                Some("vfio-pci"),
+                desc,
+            );
+        }
+    }
+
+    t.ok_result(dom.destroy(), "destroy the guest")?;
+    let desc = "the device is back on its host driver after the guest stops";
+    match &host {
+        Err(why) => t.skip_point(desc, why),
+        Ok(()) => {
+            // Managed devices are reattached as the guest stops.
+            let now = poll::until(
+                Duration::from_secs(5),
+                || Ok::<_, Infallible>(hostnet::pci_driver(&address)),
+                |now| *now == driver_before,
+            )
+            .unwrap_or(None);
+            t.is(now, driver_before, desc);
+        }
+    }
+    t.ok_result(net.destroy(), "destroy the network")?;
+    t.err_code(
+        conn.lookup_network_by_name(&name),
+        ErrorNumber::NoNetwork,
+        "the destroyed hostdev network is gone",
+    );
+    Ok(())
+}
