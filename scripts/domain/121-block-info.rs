@@ -10,7 +10,7 @@ const MIB: u64 = 1 << 20;
 const SIZE: u64 = 8 * MIB;
 
 pub const META: Meta = Meta {
-    requires: &[Require::Tool("qemu-img")],
+    requires: &[Require::Tool("qemu-img"), Require::LocalHost],
     tags: &["storage"],
     ..Meta::DEFAULT
 };
