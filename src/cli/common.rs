@@ -52,3 +52,41 @@ impl ConfigArgs {
         })
     }
 }
+
+/// `tck run`'s `--config FILE` and `--uri [LABEL=]URI`, which may be given
+/// several times: one run per URI, all at once (docs/many-hosts.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunConfigArgs {
+    /// Configuration file [default: $TCK_CONFIG, else /etc/tck/default.toml,
+    /// else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// libvirt connection URI; overrides the configuration's `uri`
+    /// [default: test:///default]. Repeat it to test several hosts at once
+    /// (e.g. `qemu+ssh://host2/system`): each URI runs with its own -j, its
+    /// own prefix and its own reports, named by LABEL (default: from the
+    /// URI).
+    #[arg(
+        short = 'c',
+        long = "uri",
+        visible_alias = "connect",
+        value_name = "[LABEL=]URI"
+    )]
+    pub uri: Vec<String>,
+}
+
+impl RunConfigArgs {
+    /// Load the configuration for `uri` (`None`: the file's, or the
+    /// default); on error, print it and give the exit status.
+    pub fn load(&self, uri: Option<&str>) -> Result<Config, ExitCode> {
+        let opts = LoadOptions {
+            file: self.config.clone(),
+            uri: uri.map(str::to_string),
+        };
+        Config::load(&opts).map_err(|e| {
+            eprintln!("tck: configuration error: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        })
+    }
+}

@@ -39,6 +39,11 @@ pub struct ListArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
+    /// List only slice K of N of the scripts, as `tck run --partition K/N`
+    /// would run.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<crate::select::Partition>,
+
     /// Configuration file, for its [filters] sets and profiles [default:
     /// $TCK_CONFIG, else /etc/tck/default.toml, else built-in defaults].
     #[arg(long, value_name = "FILE")]
@@ -144,6 +149,9 @@ pub fn main(args: ListArgs) -> ExitCode {
                 if before == 1 { "" } else { "s" }
             );
         }
+    }
+    if let Some(p) = args.partition {
+        scripts = p.apply(scripts);
     }
     let entries: Vec<Entry> = scripts.iter().map(entry).collect();
     let text = match args.format {

@@ -8,6 +8,8 @@ pub mod exec;
 pub mod history;
 pub mod known_broken;
 pub mod list;
+pub mod many;
+pub mod merge;
 pub mod parse;
 pub mod prepare;
 pub mod problems;
@@ -72,6 +74,10 @@ pub enum Command {
     /// and a per-area readiness roll-up for more than two.
     #[command(after_help = compare::EXIT_STATUS_HELP)]
     Compare(compare::Args),
+    /// Join the reports of a run's slices (`tck run --partition K/N`) into
+    /// one report.
+    #[command(after_help = merge::EXIT_STATUS_HELP)]
+    Merge(merge::Args),
     /// Show what remains of reports' failures after masking the known-broken
     /// ones, and which known-broken entries are stale or expired.
     #[command(after_help = problems::EXIT_STATUS_HELP)]
@@ -101,6 +107,7 @@ pub fn main() -> ExitCode {
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Compare(args)) => compare::run(&args),
+        Some(Command::Merge(args)) => merge::run(&args),
         Some(Command::Problems(args)) => problems::run(&args),
         Some(Command::KnownBroken(args)) => known_broken::run(&args),
         Some(Command::Xml(args)) => xml::main(args),

@@ -46,7 +46,7 @@ pub struct RunArgs {
     pub targets: Vec<String>,
 
     #[command(flatten)]
-    pub config: crate::cli::ConfigArgs,
+    pub config: crate::cli::common::RunConfigArgs,
 
     #[command(flatten)]
     pub outputs: crate::report::OutputArgs,
@@ -127,6 +127,9 @@ pub fn main(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     }
+    if args.config.uri.len() > 1 {
+        return super::many::main(&args, found.scripts);
+    }
 
     let compare_with = match args.compare.load() {
         Ok(old) => old,
@@ -141,23 +144,84 @@ pub fn main(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
 
-    let mut config = match args.config.load() {
+    let uri = args
+        .config
+        .uri
+        .first()
+        .map(|u| super::many::split_label(u).1);
+    let config = match load_config(&args, uri) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let host = match prepare(&args, config, found.scripts) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let interrupt = match Interrupt::with_signals() {
+        Ok(i) => std::sync::Arc::new(i),
+        Err(e) => {
+            eprintln!("tck: cannot install the SIGINT/SIGTERM handlers: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let stdout_tty = std::io::stdout().is_terminal();
+    let sink = Sink {
+        out: std::io::stdout(),
+        colour_tty: stdout_tty,
+        progress: stdout_tty,
+        label: None,
+    };
+    let ran = execute(&host, &args, known_broken.as_ref(), &interrupt, sink);
+    let Some(report) = ran.report.filter(|_| ran.status != EXIT_USAGE) else {
+        return ExitCode::from(ran.status);
+    };
+    let mut status = ran.status;
+    if let Some((path, old)) = &compare_with {
+        let regressed = crate::cli::compare::after_run(path, old, &report, &mut std::io::stdout());
+        if regressed && status == 0 {
+            status = 1;
+        }
+    }
+    ExitCode::from(status)
+}
+
+/// The configuration for a run on `uri` (`None`: the configured one), with
+/// `--scratch-dir` applied.
+pub(super) fn load_config(
+    args: &RunArgs,
+    uri: Option<&str>,
+) -> Result<crate::config::Config, ExitCode> {
+    let mut config = args.config.load(uri)?;
     if let Some(dir) = &args.scratch_dir {
         // Checked like `scratch_dir` in a file: one clear error now rather
         // than one per script later.
         if let Some(problem) = crate::config::scratch_dir_problem(dir) {
             eprintln!("tck: {problem}; choose another with --scratch-dir");
-            return ExitCode::from(EXIT_USAGE);
+            return Err(ExitCode::from(EXIT_USAGE));
         }
         config.scratch_dir = dir.clone();
     }
-    let plan = match selection::plan(&args, &config, found.scripts) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    Ok(config)
+}
+
+/// One URI's run, planned and connected: everything decided before the
+/// first script starts.
+pub(super) struct HostRun {
+    pub config: crate::config::Config,
+    pub plan: selection::Plan,
+    pub settings: RunSettings,
+    pub fixture: Box<dyn Fixture>,
+}
+
+/// Plans the run of `scripts` with `config` (its URI and prefix are the
+/// run's) and opens the fixture. `Err` carries the exit status; the
+/// message has been printed.
+pub(super) fn prepare(
+    args: &RunArgs,
+    config: crate::config::Config,
+    scripts: Vec<harness::Script>,
+) -> Result<HostRun, ExitCode> {
+    let plan = selection::plan(args, &config, scripts)?;
     let eff = &plan.effective;
     let mut settings = RunSettings {
         uri: config.uri.clone(),
@@ -182,130 +246,175 @@ pub fn main(args: RunArgs) -> ExitCode {
             move |ns: &str| layout.script_scratch_dir(ns),
         )));
     }
-    let exe = match std::env::current_exe() {
+    settings.exe = match std::env::current_exe() {
         Ok(p) => p,
         Err(e) if plan.scripts.iter().any(|s| s.is_builtin()) => {
             eprintln!("tck: cannot find the tck executable to run built-in scripts: {e}");
-            return ExitCode::from(EXIT_USAGE);
+            return Err(ExitCode::from(EXIT_USAGE));
         }
         Err(_) => PathBuf::from("tck"),
     };
-    settings.exe = exe;
-
-    let interrupt = match Interrupt::with_signals() {
-        Ok(i) => std::sync::Arc::new(i),
+    let fixture = match fixture_for(args, &config) {
+        Ok(f) => f,
         Err(e) => {
-            eprintln!("tck: cannot install the SIGINT/SIGTERM handlers: {e}");
-            return ExitCode::from(EXIT_USAGE);
+            eprintln!("tck: {e}");
+            return Err(ExitCode::from(EXIT_USAGE));
         }
     };
-    let stdout_tty = std::io::stdout().is_terminal();
+    Ok(HostRun {
+        config,
+        plan,
+        settings,
+        fixture,
+    })
+}
+
+/// What [`execute`] gives back: the report (`None` when the run could not
+/// start; the message has been printed) and the exit status.
+pub(super) struct Ran {
+    pub report: Option<crate::report::model::Report>,
+    pub status: u8,
+}
+
+/// Where a run's console goes.
+pub(super) struct Sink<'a, W> {
+    pub out: W,
+    /// `out` is a terminal: colour unless told otherwise (`--color`,
+    /// `NO_COLOR`).
+    pub colour_tty: bool,
+    /// Show the live progress line (a terminal, one run).
+    pub progress: bool,
+    /// The host's label in notes, when several URIs run at once.
+    pub label: Option<&'a str>,
+}
+
+/// Runs a prepared URI: the console on `sink`, then the report's outputs,
+/// the run history, and the exit status.
+pub(super) fn execute<W: std::io::Write>(
+    host: &HostRun,
+    args: &RunArgs,
+    known_broken: Option<&crate::cli::known_broken::RunMasking>,
+    interrupt: &std::sync::Arc<Interrupt>,
+    sink: Sink<'_, W>,
+) -> Ran {
+    let eff = &host.plan.effective;
+    let settings = &host.settings;
+    let label = sink.label;
     let no_color = std::env::var("NO_COLOR").ok();
     let verbosity = eff.verbosity;
     let opts = ConsoleOptions {
         verbosity,
-        colour: use_colour(args.color, stdout_tty, no_color.as_deref()),
-        progress: stdout_tty && verbosity != Verbosity::Quiet,
+        colour: use_colour(args.color, sink.colour_tty, no_color.as_deref()),
+        progress: sink.progress && verbosity != Verbosity::Quiet,
         timer: eff.timer,
     };
-    let flag = std::sync::Arc::clone(&interrupt);
-    let mut console = Console::new(std::io::stdout(), opts)
+    let flag = std::sync::Arc::clone(interrupt);
+    let mut console = Console::new(sink.out, opts)
         .with_interrupted(move || flag.is_set())
         .with_flaky_fails(eff.flaky_fails)
         .with_pass_rates(eff.repeat > 1);
 
-    let fixture = match fixture_for(&args, &config) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("tck: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
     let mut raw = match crate::harness::raw::RawStore::new() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tck: cannot create a temporary directory for raw output: {e}");
-            return ExitCode::from(EXIT_USAGE);
+            return Ran {
+                report: None,
+                status: EXIT_USAGE,
+            };
         }
-    };
-    // With --known-broken the console sees each result masked by the
-    // entries in scope for this run's environment.
-    let mut env = crate::report::model::Environment {
-        uri: settings.uri.clone(),
-        ..Default::default()
-    };
-    if known_broken.is_some() {
-        fixture.describe(&mut env);
-    }
-    let mut masking;
-    let shown: &mut dyn crate::harness::Observer = match &known_broken {
-        Some(k) => {
-            masking = k.observer(&env, &mut console);
-            &mut masking
-        }
-        None => &mut console,
     };
     let started = std::time::Instant::now();
-    let mut observers = crate::harness::runner::Tee(vec![shown, &mut raw]);
-    let ran = if eff.repeat > 1 {
-        harness::repeat::run_repeated(
-            &plan.scripts,
-            &settings,
-            fixture.as_ref(),
-            &interrupt,
-            &mut observers,
-            eff.repeat,
-        )
-    } else {
-        harness::run(
-            &plan.scripts,
-            &settings,
-            fixture.as_ref(),
-            &interrupt,
-            &mut observers,
-        )
+    let ran = {
+        // With --known-broken the console sees each result masked by the
+        // entries in scope for this run's environment.
+        let mut env = crate::report::model::Environment {
+            uri: settings.uri.clone(),
+            ..Default::default()
+        };
+        if known_broken.is_some() {
+            host.fixture.describe(&mut env);
+        }
+        let mut labelled;
+        let console_obs: &mut dyn crate::harness::Observer = match label {
+            Some(l) => {
+                labelled = super::many::NoteLabel::new(l, &mut console);
+                &mut labelled
+            }
+            None => &mut console,
+        };
+        let mut masking;
+        let shown: &mut dyn crate::harness::Observer = match known_broken {
+            Some(k) => {
+                masking = k.observer(&env, console_obs);
+                &mut masking
+            }
+            None => console_obs,
+        };
+        let mut observers = crate::harness::runner::Tee(vec![shown, &mut raw]);
+        if eff.repeat > 1 {
+            harness::repeat::run_repeated(
+                &host.plan.scripts,
+                settings,
+                host.fixture.as_ref(),
+                interrupt,
+                &mut observers,
+                eff.repeat,
+            )
+        } else {
+            harness::run(
+                &host.plan.scripts,
+                settings,
+                host.fixture.as_ref(),
+                interrupt,
+                &mut observers,
+            )
+        }
     };
-    match ran {
-        Ok(mut report) => {
-            crate::select::order::restore_path_order(&mut report, &plan.path_order);
-            if report.environment.config_digest.is_empty() {
-                // The libvirt fixture fills it in; without it, still say
-                // which settings the run had (history compares it).
-                report.environment.config_digest = config.digest();
-            }
-            let unexpected_pass = known_broken
-                .as_ref()
-                .is_some_and(|k| k.finish(&mut report, &mut std::io::stdout()));
-            selection::record(&plan, &report, started.elapsed());
-            let written = selection::prepare_outputs(eff).and_then(|()| {
-                crate::report::write_outputs(&report, &eff.outputs, &raw).map_err(|e| e.to_string())
-            });
-            if let Err(e) = written {
-                eprintln!("tck: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-            let code = harness::exit_status(&report, interrupt.is_set());
-            let mut status = selection::exit_status(code, &report, eff.flaky_fails);
-            if unexpected_pass && status == 0 {
-                status = 1;
-            }
-            if let Some((path, old)) = &compare_with {
-                let regressed =
-                    crate::cli::compare::after_run(path, old, &report, &mut std::io::stdout());
-                if regressed && status == 0 {
-                    status = 1;
-                }
-            }
-            ExitCode::from(status)
-        }
+    let mut out = console.into_inner();
+    let mut report = match ran {
+        Ok(report) => report,
         Err(e) => {
-            eprintln!("tck: {e}");
-            if interrupt.is_set() {
-                ExitCode::from(130)
-            } else {
-                ExitCode::from(EXIT_USAGE)
+            match label {
+                Some(l) => eprintln!("tck: {l}: {e}"),
+                None => eprintln!("tck: {e}"),
             }
+            let status = if interrupt.is_set() { 130 } else { EXIT_USAGE };
+            return Ran {
+                report: None,
+                status,
+            };
         }
+    };
+    crate::select::order::restore_path_order(&mut report, &host.plan.path_order);
+    if report.environment.config_digest.is_empty() {
+        // The libvirt fixture fills it in; without it, still say
+        // which settings the run had (history compares it).
+        report.environment.config_digest = host.config.digest();
+    }
+    if let Some(p) = args.selection.partition {
+        report.environment.partition = p.to_string();
+    }
+    let unexpected_pass = known_broken.is_some_and(|k| k.finish(&mut report, &mut out));
+    selection::record(&host.plan, &report, started.elapsed());
+    let written = selection::prepare_outputs(eff).and_then(|()| {
+        crate::report::write_outputs(&report, &eff.outputs, &raw).map_err(|e| e.to_string())
+    });
+    if let Err(e) = written {
+        eprintln!("tck: {e}");
+        return Ran {
+            report: Some(report),
+            status: EXIT_USAGE,
+        };
+    }
+    let code = harness::exit_status(&report, interrupt.is_set());
+    let mut status = selection::exit_status(code, &report, eff.flaky_fails);
+    if unexpected_pass && status == 0 {
+        status = 1;
+    }
+    Ran {
+        report: Some(report),
+        status,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::history::{History, Retention, RunRecord, Store};
 use crate::registry::SCRIPTS;
 use crate::report::console::Verbosity;
 use crate::report::model::{Report, ScriptStatus};
-use crate::select::{order, Filter, Order};
+use crate::select::{order, Filter, Order, Partition};
 
 use super::run::{RunArgs, EXIT_USAGE};
 
@@ -65,6 +65,12 @@ pub struct SelectionArgs {
     /// failed or changed first).
     #[arg(long, value_enum, value_name = "ORDER")]
     pub order: Option<Order>,
+
+    /// Run only slice K of N of the selected scripts (dealt round-robin in
+    /// path order, after every other selection), for CI jobs that split a
+    /// run; `tck merge` joins the slices' reports (docs/many-hosts.md).
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
 }
 
 /// The run, planned.
@@ -165,6 +171,18 @@ pub fn plan(args: &RunArgs, config: &Config, scripts: Vec<Script>) -> Result<Pla
                 if before == 1 { "" } else { "s" }
             );
             return Err(ExitCode::from(EXIT_USAGE));
+        }
+    }
+    if let Some(p) = sel.partition {
+        let selected = scripts.len();
+        scripts = p.apply(scripts);
+        if scripts.is_empty() {
+            eprintln!(
+                "note: --partition {p}: this slice is empty ({selected} script{} selected \
+                 for {} slices); the report lists no scripts",
+                if selected == 1 { "" } else { "s" },
+                p.count
+            );
         }
     }
     let path_order = scripts.clone();

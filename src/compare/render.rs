@@ -214,6 +214,36 @@ fn pad(s: &str, width: usize) -> String {
 /// The comparison as text.
 pub fn text(cmp: &Comparison<'_>, opts: RenderOptions) -> String {
     let n = cmp.inputs.len();
+    let mut out = head_text(cmp, opts);
+    if n > 2 {
+        readiness_table(cmp, &mut out);
+        matrix_text(cmp, opts, &mut out);
+    }
+    for pair in &cmp.pairs {
+        pair_text(cmp, pair, opts, &Class::ALL, &mut out);
+    }
+    if n < 2 {
+        out.push_str("\nOnly one report: nothing to compare it with.\n");
+    }
+    out
+}
+
+/// The reports side by side, however many: the reports, their environment
+/// differences, the readiness roll-up and the matrix, but no changes
+/// between neighbours. What `tck run` prints after running on several
+/// URIs at once, whose reports are hosts next to each other, not runs
+/// before and after.
+pub fn side_by_side_text(cmp: &Comparison<'_>, opts: RenderOptions) -> String {
+    let mut out = head_text(cmp, opts);
+    readiness_table(cmp, &mut out);
+    matrix_text(cmp, opts, &mut out);
+    out
+}
+
+/// The reports compared, the environment differences, notes and
+/// duplicates.
+fn head_text(cmp: &Comparison<'_>, opts: RenderOptions) -> String {
+    let n = cmp.inputs.len();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -265,16 +295,6 @@ pub fn text(cmp: &Comparison<'_>, opts: RenderOptions) -> String {
                 cmp.table.duplicates.len() - limit
             );
         }
-    }
-    if n > 2 {
-        readiness_table(cmp, &mut out);
-        matrix_text(cmp, opts, &mut out);
-    }
-    for pair in &cmp.pairs {
-        pair_text(cmp, pair, opts, &Class::ALL, &mut out);
-    }
-    if n < 2 {
-        out.push_str("\nOnly one report: nothing to compare it with.\n");
     }
     out
 }

@@ -236,6 +236,7 @@ pub fn render_html(report: &Report) -> Result<String, ReportError> {
         ("tck", &format!("{} {}", e.tck_version, e.tck_commit)),
         ("Command line", &e.command_line.join(" ")),
         ("Jobs / seed", &format!("{} / {}", e.jobs, e.seed)),
+        ("Partition", &e.partition),
         ("Capabilities digest", &e.capabilities_digest),
         ("Domain capabilities digest", &e.domain_capabilities_digest),
         ("Config digest", &e.config_digest),

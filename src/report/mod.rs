@@ -4,7 +4,8 @@
 //! (tck XML version 1, the format compare and known-broken work on), and
 //! [`json`], [`junit`], [`html`], [`render`] (text, TAP) and [`archive`]
 //! render it. [`import`] builds it from other harnesses' results.
-//! [`write_outputs`] is the one entry point `tck run` calls.
+//! [`write_outputs`] is the one entry point `tck run` calls; [`merge`] joins
+//! the reports of a run's slices.
 
 pub mod archive;
 pub mod atomic;
@@ -16,6 +17,7 @@ pub mod html;
 pub mod import;
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod model;
 pub mod outputs;
 pub mod render;

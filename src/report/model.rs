@@ -67,6 +67,9 @@ pub struct Environment {
     pub command_line: Vec<String>,
     pub jobs: u32,
     pub seed: u64,
+    /// `K/N` when the run was slice K of N of its selection (`tck run
+    /// --partition`), else empty; `tck merge` joins the slices.
+    pub partition: String,
 }
 
 /// Final status of one script.

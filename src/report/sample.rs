@@ -316,6 +316,7 @@ pub fn sample_report() -> Report {
             ],
             jobs: 2,
             seed: u64::MAX,
+            partition: "2/4".into(),
         },
         scripts: vec![
             pass,

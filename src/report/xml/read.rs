@@ -531,6 +531,7 @@ impl<R: BufRead> Xr<R> {
                 b"guest-boot" => &mut e.guest_boot,
                 b"start" => &mut e.start,
                 b"end" => &mut e.end,
+                b"partition" => &mut e.partition,
                 b"jobs" => {
                     self.name = name;
                     e.jobs = self.text_parse(tok)?;

@@ -189,6 +189,9 @@ impl Xw {
         self.buf.extend_from_slice(b"<seed>");
         self.num(e.seed);
         self.buf.extend_from_slice(b"</seed>\n");
+        if !e.partition.is_empty() {
+            self.text_elem(2, "partition", &[], &e.partition);
+        }
         self.buf.extend_from_slice(b"  </environment>\n");
     }
 
