@@ -169,7 +169,7 @@ pub(super) fn hosts(args: &[String]) -> Result<Vec<Host>, String> {
                 let clash = short
                     .iter()
                     .enumerate()
-                    .any(|(j, s)| j != i && *s == short[i])
+                    .any(|(j, s)| j != i && given[j].0.is_none() && *s == short[i])
                     || explicit.contains(&short[i].as_str());
                 if clash {
                     long_label(u)
@@ -692,6 +692,11 @@ mod tests {
         assert_eq!(
             labels(&["kvm=qemu:///system", "test:///default"]),
             ["kvm", "test-default"]
+        );
+        // A labelled URI's own short label is not in the way.
+        assert_eq!(
+            labels(&["test:///default", "two=test:///default?x=2"]),
+            ["test-default", "two"]
         );
         // A derived label never takes a given one.
         let l = labels(&["qemu:///system", "qemu-system=test:///default"]);

@@ -81,3 +81,139 @@ pub fn unique_prefix() -> String {
     }
     format!("tck-{tag}-")
 }
+
+/// A prefix for tests that run on several URIs at once (`tck run --uri A
+/// --uri B`): each URI's run adds a slot letter and a separator, and the
+/// whole must stay within 8 bytes, so this is `tck-` + 1 character + `-`,
+/// the character from the pid, the time and `salt` (one per test of a
+/// file). It never covers a `unique_prefix` (3 characters there) nor a
+/// script namespace of the default prefix (`tck-` + 5 characters + `-`).
+pub fn short_prefix(salt: u32) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let n = u64::from(std::process::id()) * 31 + u64::from(nanos / 1000) + u64::from(salt) * 7;
+    format!("tck-{}-", char::from(DIGITS[(n % 36) as usize]))
+}
+
+/// Whether `prog` is an executable on PATH.
+pub fn on_path(prog: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(prog))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// A libvirtd of the test's own, in a private mount namespace, listening
+/// on TCP loopback without authentication (tests/support/private-libvirtd
+/// says how, and why it never touches the host's daemon). Stopped, with
+/// every guest it still runs destroyed, when dropped.
+pub struct PrivateDaemon {
+    child: std::process::Child,
+    pub port: u16,
+    pub work: tempfile::TempDir,
+}
+
+impl PrivateDaemon {
+    /// Starts one. `None` (with a note) where it cannot run here (not
+    /// root; no unshare, tini or libvirtd); under `CI=true` that is a
+    /// failure, as is a daemon that does not come up.
+    pub fn start() -> Option<PrivateDaemon> {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let missing: Vec<&str> = ["unshare", "tini", "libvirtd"]
+            .into_iter()
+            .filter(|p| !on_path(p))
+            .collect();
+        if !root || !missing.is_empty() {
+            let why = if root {
+                format!("missing {}", missing.join(", "))
+            } else {
+                "not root".to_string()
+            };
+            if ci {
+                panic!("CI=true but a private libvirtd cannot run here: {why}");
+            }
+            eprintln!("note: a private libvirtd cannot run here ({why}); live test not run");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port on 127.0.0.1");
+        let work = tempfile::tempdir().expect("tempdir");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/private-libvirtd");
+        let log = std::fs::File::create(work.path().join("start.log")).expect("log file");
+        let child = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "tini", "-s", "--"])
+            .arg(&script)
+            .arg(work.path())
+            .arg(port.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start unshare");
+        let mut d = PrivateDaemon { child, port, work };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(c) = Connection::open(&d.uri()) {
+                let _ = c.close();
+                return Some(d);
+            }
+            let exited = d.child.try_wait().ok().flatten();
+            if exited.is_some() || std::time::Instant::now() > deadline {
+                let read =
+                    |f: &str| std::fs::read_to_string(d.work.path().join(f)).unwrap_or_default();
+                panic!(
+                    "the private libvirtd did not come up on port {port} ({}):\n{}\n{}",
+                    match exited {
+                        Some(s) => format!("exited: {s}"),
+                        None => "timed out".into(),
+                    },
+                    read("start.log"),
+                    read("libvirtd.log")
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    /// `qemu+tcp://127.0.0.1:PORT/system`.
+    pub fn uri(&self) -> String {
+        format!("qemu+tcp://127.0.0.1:{}/system", self.port)
+    }
+}
+
+impl Drop for PrivateDaemon {
+    fn drop(&mut self) {
+        // Everything on this daemon is the test's: no guest may outlive it.
+        if let Ok(c) = Connection::open(&self.uri()) {
+            if let Ok(doms) = c.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE) {
+                for d in doms {
+                    let _ = d.destroy();
+                }
+            }
+            let _ = c.close();
+        }
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill has no memory-safety preconditions; the pid is our
+        // child's (tini), not yet reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
