@@ -211,10 +211,7 @@ fn each_run_checks_and_removes_only_the_leftovers_under_its_own_prefix() {
 
     let (code, out, err) = run(false);
     assert_eq!(code, Some(2), "{out}\n{err}");
-    assert!(
-        err.contains(&format!("[b]")) && err.contains(&mine),
-        "{err}"
-    );
+    assert!(err.contains("[b]") && err.contains(&mine), "{err}");
     assert!(!err.contains(&other), "{err}");
     assert!(err.contains("nothing was run"), "{err}");
     assert!(!out.contains("PASS"), "{out}");
