@@ -16,6 +16,7 @@ pub mod config;
 pub mod harness;
 pub mod history;
 pub mod known_broken;
+pub mod man;
 pub mod prelude;
 pub mod registry;
 pub mod report;

@@ -4,10 +4,12 @@
 pub mod clean;
 pub mod common;
 pub mod compare;
+pub mod completions;
 pub mod exec;
 pub mod history;
 pub mod known_broken;
 pub mod list;
+pub mod manpages;
 pub mod many;
 pub mod merge;
 pub mod parse;
@@ -92,6 +94,12 @@ pub enum Command {
     /// domain type boots them.
     #[command(long_about = prepare::PREPARE_HELP, after_help = prepare::EXIT_STATUS_HELP)]
     Prepare(prepare::PrepareArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(completions::Args),
+    /// Write the man pages generated from this command-line definition
+    /// (for packagers and `man/`).
+    #[command(hide = true)]
+    Manpages(manpages::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -112,6 +120,8 @@ pub fn main() -> ExitCode {
         Some(Command::KnownBroken(args)) => known_broken::run(&args),
         Some(Command::Xml(args)) => xml::main(args),
         Some(Command::Prepare(args)) => prepare::main(args),
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(Command::Manpages(args)) => manpages::run(&args),
     }
 }
 
