@@ -371,7 +371,7 @@ impl Config {
             };
             ConfigError::plain(format!(
                 "--profile {name}: no profile `{name}` in {whence}, which has: {}; \
-                 define it as [profile.{name}] (see conf/default.toml)",
+                 define it as [profile.{name}] (see tck-config(5))",
                 names.join(", ")
             ))
         })
