@@ -84,6 +84,12 @@ pub fn check_one(r: &Require, env: &Env) -> Result<(), String> {
                 c.source
             )),
         },
+        // The guest media are files on this host, named by path in the
+        // domain XML: a remote daemon cannot boot them.
+        Require::BootedGuest if !uri_is_local(&c.uri) => Err(format!(
+            "requires the local host: the guest media are files here, and {} is a remote URI",
+            c.uri
+        )),
         Require::BootedGuest => booted_guest(c),
         Require::Tool(tool) => {
             if on_path(tool) {
@@ -208,7 +214,10 @@ mod tests {
                 "missing resource: `block_devices` is not set in built-in defaults",
             ),
             (Require::OtherHost, "missing resource: `other_uri`"),
-            (Require::BootedGuest, "run `tck prepare`"),
+            (
+                Require::BootedGuest,
+                "requires the local host: the guest media are files here",
+            ),
             (
                 Require::Tool("tck-no-such-tool"),
                 "missing tool: `tck-no-such-tool` is not on PATH",
