@@ -119,6 +119,15 @@ impl Tap {
 }
 
 impl Tap {
+    /// For a check made before the plan: a `Stop::Skip(reason)` skips the
+    /// whole script (`1..0 # SKIP reason`); other errors pass through.
+    pub fn precondition<T>(&mut self, r: Result<T, Stop>) -> Result<T, Stop> {
+        r.map_err(|e| match e {
+            Stop::Skip(reason) => self.skip_all(&reason),
+            other => other,
+        })
+    }
+
     /// Passes when a host operation (not a libvirt call) succeeded, and
     /// hands back its value; on error, a failing point whose diagnostic is
     /// the error, and `Err(Stop::Done)`.
@@ -316,6 +325,25 @@ mod tests {
         assert!(!tap.contains("never reached"), "{tap}");
         // Stop::Done: no extra "script stopped early" point.
         assert!(!tap.contains("stopped early"), "{tap}");
+    }
+
+    #[test]
+    fn a_failed_precondition_skips_the_whole_script() {
+        let (tap, code) = run(|t| {
+            t.precondition(Err::<(), _>(Stop::Skip("requires X".into())))?;
+            t.plan(1);
+            t.pass("never");
+            Ok(())
+        });
+        assert_eq!(code, 0, "{tap}");
+        assert!(tap.contains("1..0 # SKIP requires X"), "{tap}");
+        let (tap, _) = run(|t| {
+            let v = t.precondition(Ok::<_, Stop>(3))?;
+            t.plan(1);
+            t.is(v, 3, "passes through");
+            Ok(())
+        });
+        assert!(tap.contains("ok 1 - passes through"), "{tap}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod hostnet;
 pub mod media;
 pub mod requirements;
+pub mod selinux;
 pub mod shim;
 pub mod xmltree;
 pub mod xpath;
