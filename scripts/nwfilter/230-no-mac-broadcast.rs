@@ -25,7 +25,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         f.undefine()?;
     }
     let mut g = t.precondition(started)?;
-    t.plan(6);
+    t.plan(7);
     let mac = parse_mac(&g.mac).ok_or("bad MAC")?;
     let ipv4_broadcast = |fr: &&Frame| fr.src == mac && fr.is_broadcast() && fr.ipv4().is_some();
 

@@ -46,6 +46,8 @@ pub struct FilteredGuest {
     pub mac: String,
     /// The guest's address, given to the filter as `IP`.
     pub ip: Ipv4Addr,
+    /// The guest's console file (in the script's scratch directory).
+    pub console: std::path::PathBuf,
 }
 
 /// What `ping` reported.
@@ -125,6 +127,7 @@ impl Context {
         media::wait_ready(&dom, BOOT_TIMEOUT)?;
         let shell = GuestShell::connect(&socket, Duration::from_secs(20))?;
         let live = dom.xml_desc(0)?;
+        let console = media::ready::console_file(&dom)?;
         let tap = hostnet::guest_nic(&live, &mac)?
             .and_then(|n| n.target)
             .ok_or_else(|| {
@@ -141,6 +144,7 @@ impl Context {
             tap,
             mac,
             ip,
+            console,
         };
         g.check(&format!(
             "ip link set {GUEST_NIC} up && ip addr add {}/{} dev {GUEST_NIC}",
@@ -207,11 +211,12 @@ impl FilteredGuest {
         .map(|_| ())
     }
 
-    /// Destroys the guest, then its network.
+    /// Destroys the guest, then its network, and removes its console file.
     pub fn stop(self) -> Result<(), crate::virt::error::LibvirtError> {
         drop(self.shell);
         self.dom.destroy()?;
         self.net.destroy()?;
+        let _ = std::fs::remove_file(&self.console);
         Ok(())
     }
 }
