@@ -1,4 +1,4 @@
-//! The driver's domain hook (`qemu`, `lxc`) is called with `prepare begin`, `start begin`, `started begin` when a guest starts and `stopped end`, `release end` when it is destroyed; a hook that fails makes the start fail (HookScriptFailed), and the hooks are put back afterwards.
+//! The driver's domain hook (`qemu`, `lxc`) is called with `prepare begin`, `start begin`, `started begin` when a guest starts and `stopped end`, `release end` (with the shutoff reason) when it is destroyed; a hook that fails makes the start fail (HookScriptFailed), and the hooks are put back afterwards.
 //!
 //! The hook acts only for this script's guests (anything else: exit 0), so
 //! other guests on the host start normally while the failing hook is in
@@ -58,11 +58,24 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let want = ["prepare begin", "start begin", "started begin", "stopped end", "release end"];
     let (_, lines) = wait_log(&log, Duration::from_secs(10), |l| calls(l, &name).len() >= want.len());
     t.is(calls(&lines, &name), want.to_vec(), "the hook saw the start and the destroy, in order");
-    t.ok(
-        lines.iter().all(|l| l.len() == 4 && l[3] == "-"),
-        "every call has four arguments, the last one `-`",
+    // Since libvirt 11.0 `release` names the shutoff reason (hooks.html:
+    // "release end <shutoff-reason>", `destroyed` for a forced poweroff);
+    // before, every extra argument was `-`.
+    let reason = if conn.lib_version()? >= 11_000_000 { "destroyed" } else { "-" };
+    let extras: Vec<String> = lines
+        .iter()
+        .filter(|l| l.first() == Some(&name))
+        .map(|l| l[1..].join(" "))
+        .collect();
+    let want_full: Vec<String> = want
+        .iter()
+        .map(|c| format!("{c} {}", if *c == "release end" { reason } else { "-" }))
+        .collect();
+    t.is(
+        extras,
+        want_full,
+        &format!("each call's last argument is `-`, and `{reason}` for the release"),
     );
-
     t.ok_host(
         session.install(&driver, &logging_hook(&log, cx.namespace(), 1)),
         "make the hook fail",
@@ -78,6 +91,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the guest that failed to start does not exist",
     );
     t.ok_host(session.finish(), "put the hooks back and reload")?;
+    std::fs::remove_file(&log)?;
     t.ok(dir_snapshot(Path::new(HOOK_DIR)) == before, "the hook directory is as it was");
     Ok(())
 }

@@ -378,6 +378,12 @@ impl HookSession {
             // Only if empty: never remove what someone else put there.
             let _ = std::fs::remove_dir(&self.dir);
         }
+        if first_error.is_none() {
+            // Everything is back: the log and the copies are not needed
+            // (on an error the copies stay, for the message's reader).
+            let _ = std::fs::remove_file(&self.daemon_log);
+            let _ = std::fs::remove_dir_all(&self.backup_dir);
+        }
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
@@ -490,8 +496,9 @@ mod tests {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "trap '{h}/daemon - reload begin SIGHUP' HUP; while :; do sleep 0.05; done",
-                h = hooks.display()
+                "trap 'echo hup >> {c}; {h}/daemon - reload begin SIGHUP' HUP; while :; do sleep 0.05; done",
+                h = hooks.display(),
+                c = dir.path().join("sighups").display()
             ))
             .spawn()
             .unwrap();
@@ -523,7 +530,30 @@ mod tests {
         s.finish().expect("finish");
         assert!(!hooks.join("qemu").exists());
         // The session reloaded once more before removing the daemon hook.
-        assert_eq!(read_log(&log).len(), 2);
+        assert_eq!(read_log(&dir.path().join("sighups")).len(), 2);
+        assert!(!log.exists(), "the log is removed");
+
+        // A session dropped on an early return puts everything back too.
+        {
+            let daemon = Daemon {
+                name: "sh".into(),
+                pid: child.id() as i32,
+                pid_file: dir.path().join("none.pid"),
+                writes_pid_file: false,
+                manager: crate::virt::daemon::Manager::Systemd {
+                    unit: "tck-none.service".into(),
+                },
+            };
+            let mut s = HookSession::start(daemon, &hooks, &scratch).unwrap();
+            s.install("lxc", "#!/bin/sh\nexit 1\n").unwrap();
+        }
+        assert!(!hooks.exists());
+        assert_eq!(
+            read_log(&dir.path().join("sighups")).len(),
+            3,
+            "reloaded on drop"
+        );
+        assert!(!scratch.join("hooks-backup").exists());
         assert!(!hooks.exists(), "the directory it created is gone");
         let _ = child.kill();
         let _ = child.wait();
