@@ -26,6 +26,14 @@ pub use error::ConfigError;
 pub use profile::Profile;
 pub(crate) use raw::toml_error;
 
+/// Why `dir` cannot be the scratch directory (it is created if missing and
+/// must take a new file), or `None` when it can: the check `scratch_dir`
+/// gets in a configuration file, for directories given otherwise (`tck run
+/// --scratch-dir`).
+pub fn scratch_dir_problem(dir: &std::path::Path) -> Option<String> {
+    host::scratch_problem(dir)
+}
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

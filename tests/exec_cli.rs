@@ -35,7 +35,10 @@ fn open_close_passes_on_the_test_driver() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert_all_ok(&stdout, 11);
-    assert!(stdout.contains("ok 1 - open test:///default\n"), "{stdout}");
+    assert!(
+        stdout.contains("ok 1 - open the configured URI\n# URI test:///default\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("# TEST hypervisor "), "{stdout}");
     assert_eq!(stderr, "");
 }
@@ -65,7 +68,10 @@ fn open_close_passes_on_qemu_system() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert_all_ok(&stdout, 11);
-    assert!(stdout.contains("ok 1 - open qemu:///system\n"), "{stdout}");
+    assert!(
+        stdout.contains("ok 1 - open the configured URI\n# URI qemu:///system\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("# QEMU hypervisor "), "{stdout}");
 }
 
@@ -90,7 +96,7 @@ fn harness_environment_is_honoured() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(
-        stdout.contains("ok 1 - open test:///default\n"),
+        stdout.contains("ok 1 - open the configured URI\n# URI test:///default\n"),
         "TCK_URI wins over the file: {stdout}"
     );
 

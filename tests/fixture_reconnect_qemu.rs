@@ -68,7 +68,11 @@ fn a_lost_connection_is_opened_again() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    eprintln!("closed {} socket(s); old connection alive: {:?}", ours.len(), first.is_alive());
+    eprintln!(
+        "closed {} socket(s); old connection alive: {:?}",
+        ours.len(),
+        first.is_alive()
+    );
     let scope = fixture.run_scope();
     let found = fixture.find(&scope).expect("the fixture reconnects");
     assert!(found.is_empty(), "nothing under a fresh prefix: {found:?}");

@@ -263,7 +263,11 @@ fn help_documents_the_exit_statuses() {
     for args in [&["--help"][..], &["run", "--help"][..]] {
         let r = tck(args);
         assert_eq!(r.code, Some(0));
-        for needle in ["Exit status:", "130", "usage or configuration error"] {
+        for needle in [
+            "Exit status:",
+            "130",
+            "usage, configuration or connection error",
+        ] {
             assert!(r.stdout.contains(needle), "{args:?}: {}", r.stdout);
         }
     }
@@ -470,7 +474,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr
-            .contains("cannot create the scratch directory /proc/no-such-dir"),
+            .contains("scratch directory /proc/no-such-dir cannot be created"),
         "{}",
         r.stderr
     );

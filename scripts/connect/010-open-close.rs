@@ -14,8 +14,9 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let uri = cx.uri();
     let conn = t.ok_result(
         Connection::open(uri).map_err(|e| e.error),
-        &format!("open {uri}"),
+        "open the configured URI",
     )?;
+    t.note(&format!("URI {uri}"));
 
     let driver = t.ok_result(conn.driver(), "driver type")?;
     t.is(
@@ -45,7 +46,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     } else {
         t.ok(
             !host.is_empty() && !host.contains(char::is_whitespace),
-            &format!("host name {host:?} is a host name"),
+            "host name is a single word",
         );
     }
 
@@ -61,9 +62,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .ok()
         .flatten()
         .unwrap_or_default();
-    t.ok(!arch.is_empty(), "capabilities give the host CPU architecture");
+    t.ok(
+        !arch.is_empty(),
+        "capabilities give the host CPU architecture",
+    );
 
-    t.ok_result(conn.close(), &format!("close {uri}"))?;
+    t.ok_result(conn.close(), "close the connection")?;
     Ok(())
 }
 

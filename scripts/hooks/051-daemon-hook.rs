@@ -5,9 +5,9 @@
 //! running daemon takes effect. The daemon's start and shutdown calls need
 //! a restart: `hooks/053-daemon-hook-restart`.
 
+use std::path::Path;
 use tck::prelude::*;
 use tck::virt::daemon::Daemon;
-use std::path::Path;
 use tck::virt::hooks::{dir_snapshot, read_log, HookSession, HOOK_DIR};
 
 pub const META: Meta = Meta {
@@ -24,29 +24,52 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.plan(7);
     let conn = cx.connect()?;
     let before = dir_snapshot(Path::new(HOOK_DIR));
     let daemon = Daemon::find(cx.driver()?)?;
-    t.note(&format!("daemon {} pid {} ({:?})", daemon.name, daemon.pid, daemon.manager));
+    t.note(&format!(
+        "daemon {} pid {} ({:?})",
+        daemon.name, daemon.pid, daemon.manager
+    ));
     let pid = daemon.pid;
 
     let session = t.ok_host(
         HookSession::start(daemon, Path::new(HOOK_DIR), cx.scratch_dir()?),
         "install a daemon hook while the daemon runs",
     )?;
-    let took = t.ok_host(session.reload(), "after SIGHUP the daemon calls the new hook")?;
-    t.note(&format!("hook called {:.0} ms after SIGHUP", took.as_secs_f64() * 1e3));
+    let took = t.ok_host(
+        session.reload(),
+        "after SIGHUP the daemon calls the new hook",
+    )?;
+    t.note(&format!(
+        "hook called {:.0} ms after SIGHUP",
+        took.as_secs_f64() * 1e3
+    ));
     let lines = read_log(session.daemon_log());
     t.is(
         lines,
-        vec![vec!["-", "reload", "begin", "SIGHUP"].into_iter().map(String::from).collect::<Vec<_>>()],
+        vec![vec!["-", "reload", "begin", "SIGHUP"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()],
         "the hook was called once, as `- reload begin SIGHUP`",
     );
-    t.is(Daemon::find(cx.driver()?)?.pid, pid, "the daemon reloaded in place (same process)");
-    t.ok_result(conn.lib_version(), "the daemon still answers on the same connection")?;
+    t.is(
+        Daemon::find(cx.driver()?)?.pid,
+        pid,
+        "the daemon reloaded in place (same process)",
+    );
+    t.ok_result(
+        conn.lib_version(),
+        "the daemon still answers on the same connection",
+    )?;
 
     t.ok_host(session.finish(), "put the hooks back")?;
-    t.ok(dir_snapshot(Path::new(HOOK_DIR)) == before, "the hook directory is as it was");
+    t.ok(
+        dir_snapshot(Path::new(HOOK_DIR)) == before,
+        "the hook directory is as it was",
+    );
     Ok(())
 }

@@ -5,11 +5,11 @@
 //! place. It is installed while the daemon runs and takes effect after a
 //! SIGHUP (see `tck::virt::hooks`).
 
+use std::path::Path;
+use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::daemon::Daemon;
-use std::path::Path;
 use tck::virt::hooks::{dir_snapshot, logging_hook, wait_log, HookSession, HOOK_DIR};
-use std::time::Duration;
 
 pub const META: Meta = Meta {
     requires: &[
@@ -34,6 +34,7 @@ fn calls(lines: &[Vec<String>], dom: &str) -> Vec<String> {
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.plan(12);
     let conn = cx.connect()?;
     let driver = cx.driver()?.to_ascii_lowercase();
@@ -49,19 +50,38 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         session.install(&driver, &logging_hook(&log, cx.namespace(), 0)),
         &format!("install a `{driver}` hook that logs and succeeds"),
     )?;
-    t.ok_host(session.reload(), "the daemon reloads and re-scans its hooks")?;
+    t.ok_host(
+        session.reload(),
+        "the daemon reloads and re-scans its hooks",
+    )?;
 
     let name = cx.name("dom");
     let xml = cx.domain(&name)?.as_xml();
     let dom = t.ok_result(conn.create_domain_xml(&xml, 0), "start a guest")?;
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    let want = ["prepare begin", "start begin", "started begin", "stopped end", "release end"];
-    let (_, lines) = wait_log(&log, Duration::from_secs(10), |l| calls(l, &name).len() >= want.len());
-    t.is(calls(&lines, &name), want.to_vec(), "the hook saw the start and the destroy, in order");
+    let want = [
+        "prepare begin",
+        "start begin",
+        "started begin",
+        "stopped end",
+        "release end",
+    ];
+    let (_, lines) = wait_log(&log, Duration::from_secs(10), |l| {
+        calls(l, &name).len() >= want.len()
+    });
+    t.is(
+        calls(&lines, &name),
+        want.to_vec(),
+        "the hook saw the start and the destroy, in order",
+    );
     // Since libvirt 11.0 `release` names the shutoff reason (hooks.html:
     // "release end <shutoff-reason>", `destroyed` for a forced poweroff);
     // before, every extra argument was `-`.
-    let reason = if conn.lib_version()? >= 11_000_000 { "destroyed" } else { "-" };
+    let reason = if conn.lib_version()? >= 11_000_000 {
+        "destroyed"
+    } else {
+        "-"
+    };
     let extras: Vec<String> = lines
         .iter()
         .filter(|l| l.first() == Some(&name))
@@ -92,6 +112,9 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     );
     t.ok_host(session.finish(), "put the hooks back and reload")?;
     std::fs::remove_file(&log)?;
-    t.ok(dir_snapshot(Path::new(HOOK_DIR)) == before, "the hook directory is as it was");
+    t.ok(
+        dir_snapshot(Path::new(HOOK_DIR)) == before,
+        "the hook directory is as it was",
+    );
     Ok(())
 }

@@ -26,34 +26,59 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.plan(8);
     let uri = cx.uri().to_string();
     let before = dir_snapshot(Path::new(HOOK_DIR));
     let daemon = Daemon::find(cx.driver()?)?;
     let old_pid = daemon.pid;
-    t.note(&format!("restarting {} (pid {}) with: {}", daemon.name, old_pid, daemon.command()));
+    t.note(&format!(
+        "restarting {} (pid {}) with: {}",
+        daemon.name,
+        old_pid,
+        daemon.command()
+    ));
     let mut session = t.ok_host(
         HookSession::start(daemon.clone(), Path::new(HOOK_DIR), cx.scratch_dir()?),
         "install a daemon hook",
     )?;
 
-    let answers = || Connection::open(&uri).map(|c| c.close().is_ok()).unwrap_or(false);
+    let answers = || {
+        Connection::open(&uri)
+            .map(|c| c.close().is_ok())
+            .unwrap_or(false)
+    };
     let new = t.ok_host(
         daemon.restart(Duration::from_secs(90), answers),
         "restart the daemon",
     )?;
     session.set_daemon(new.clone());
     t.isnt(new.pid, old_pid, "the daemon runs as a new process");
-    let lines: Vec<String> = read_log(session.daemon_log()).iter().map(|l| l.join(" ")).collect();
+    let lines: Vec<String> = read_log(session.daemon_log())
+        .iter()
+        .map(|l| l.join(" "))
+        .collect();
     t.is(
         lines,
-        vec!["- shutdown - shutdown".to_string(), "- start - start".to_string()],
+        vec![
+            "- shutdown - shutdown".to_string(),
+            "- start - start".to_string(),
+        ],
         "the hook saw the shutdown, then the start",
     );
-    let conn = t.ok_result(Connection::open(&uri).map_err(|e| e.error), "a new connection opens")?;
-    t.ok_result(conn.list_all_domains(0).map(|_| ()), "the restarted daemon lists domains")?;
+    let conn = t.ok_result(
+        Connection::open(&uri).map_err(|e| e.error),
+        "a new connection opens",
+    )?;
+    t.ok_result(
+        conn.list_all_domains(0).map(|_| ()),
+        "the restarted daemon lists domains",
+    )?;
     conn.close()?;
     t.ok_host(session.finish(), "put the hooks back")?;
-    t.ok(dir_snapshot(Path::new(HOOK_DIR)) == before, "the hook directory is as it was");
+    t.ok(
+        dir_snapshot(Path::new(HOOK_DIR)) == before,
+        "the hook directory is as it was",
+    );
     Ok(())
 }

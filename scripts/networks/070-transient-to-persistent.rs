@@ -10,7 +10,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(10);
     let conn = cx.connect()?;
-    let name = cx.bridge_name("net")?;
+    let name = cx.name("net");
     let xml = cx.network(&name).as_xml();
 
     let net = t.ok_result(

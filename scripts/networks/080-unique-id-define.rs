@@ -11,7 +11,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(13);
     let conn = cx.connect()?;
-    let (name, other_name) = (cx.bridge_name("a")?, cx.bridge_name("b")?);
+    let (name, other_name) = (cx.name("a"), cx.name("b"));
     let (uuid, other_uuid) = (random_uuid()?, random_uuid()?);
     let same = cx.network(&name).uuid(&uuid).as_xml();
     let same_uuid = cx.network(&other_name).uuid(&uuid).as_xml();

@@ -11,7 +11,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(10);
     let conn = cx.connect()?;
-    let name = cx.bridge_name("net")?;
+    let name = cx.name("net");
     let (first, second) = (random_uuid()?, random_uuid()?);
 
     let old = t.ok_result(

@@ -4,8 +4,8 @@
 //! kernel without them the QoS part skips, naming the missing qdisc.
 
 use tck::prelude::*;
-use tck::virt::builders::{Interface, Rate};
-use tck::virt::shim::{interface_parameters, set_interface_parameters, InterfaceBandwidth};
+use tck::virt::builders::{Bandwidth, Interface, Rate};
+use tck::virt::shim::{domain_interface_bandwidth, domain_set_interface_bandwidth};
 
 pub const META: Meta = Meta {
     // Floors are accounted by libvirt's network driver when it plugs a
@@ -16,7 +16,7 @@ pub const META: Meta = Meta {
 };
 
 /// The network's inbound peak: the floors of its NICs must stay below it.
-const NET_PEAK: u32 = 2000;
+const NET_PEAK: u64 = 2000;
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(12);
@@ -45,7 +45,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let qos = cx.bridge_name("n2")?;
     let xml = cx
         .network(&qos)
-        .bandwidth_in(Rate::average(1000).peak(NET_PEAK.into()).burst(1024))
+        .bandwidth_in(Rate::average(1000).peak(NET_PEAK).burst(1024))
         .as_xml();
     let qos_net = match conn.create_network_xml(&xml).map_err(LibvirtError::from) {
         Err(e) if e.message().contains("qdisc kind is unknown") => {
@@ -60,26 +60,27 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.create_domain_xml(&guest(&qos, "d2")?, 0),
         "a guest with a NIC floor on the network with QoS starts",
     )?;
-    let read_floor =
-        || -> Result<Option<u32>, Stop> { Ok(interface_parameters(&dom, &mac, live)?.in_floor) };
+    let read_floor = || -> Result<Option<u64>, Stop> {
+        let bw = domain_interface_bandwidth(&dom, &mac, live)?;
+        Ok(bw.inbound.and_then(|r| r.floor))
+    };
     t.is(
         read_floor()?,
         Some(100),
         "the NIC reports the floor its XML gives",
     );
 
-    let with_floor = |floor: u32| InterfaceBandwidth {
-        in_average: Some(500),
-        in_floor: Some(floor),
-        ..Default::default()
+    let with_floor = |floor: u64| Bandwidth {
+        inbound: Some(Rate::average(500).floor(floor)),
+        outbound: None,
     };
     t.ok_result(
-        set_interface_parameters(&dom, &mac, &with_floor(200), live),
+        domain_set_interface_bandwidth(&dom, &mac, &with_floor(200), live),
         "raising the floor within the network's QoS succeeds",
     )?;
     t.is(read_floor()?, Some(200), "the NIC reports the raised floor");
     t.err_code(
-        set_interface_parameters(&dom, &mac, &with_floor(NET_PEAK * 4), live),
+        domain_set_interface_bandwidth(&dom, &mac, &with_floor(NET_PEAK * 4), live),
         ErrorNumber::OperationInvalid,
         "a floor that over-commits the network raises OperationInvalid",
     );

@@ -31,19 +31,31 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     )?;
     let uuid = f.uuid_string()?;
     let by_name = t.ok_result(conn.lookup_nwfilter_by_name(&name), "lookup by name")?;
-    t.is(by_name.uuid_string()?, uuid.as_str(), "lookup by name gives the filter's UUID");
+    t.is(
+        by_name.uuid_string()?,
+        uuid.as_str(),
+        "lookup by name gives the filter's UUID",
+    );
     let by_uuid = t.ok_result(
         conn.lookup_nwfilter_by_uuid_string(&uuid),
         "lookup by UUID string",
     )?;
-    t.is(by_uuid.name()?, name.as_str(), "lookup by UUID gives the filter's name");
+    t.is(
+        by_uuid.name()?,
+        name.as_str(),
+        "lookup by UUID gives the filter's name",
+    );
     let listed = conn.list_all_nw_filters(0)?;
     t.ok(
         listed.iter().any(|l| l.name().is_ok_and(|n| n == name)),
         "the filter is listed",
     );
     let xml = f.xml_desc(0)?;
-    t.is(port_of(&xml), Some("22".to_string()), "its XML has the defined rule");
+    t.is(
+        port_of(&xml),
+        Some("22".to_string()),
+        "its XML has the defined rule",
+    );
 
     // A redefinition names the filter's UUID, as its XML does (without
     // one, libvirt would generate a new UUID: refused below).
@@ -51,7 +63,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.define_nwfilter_xml(&filter("2222").uuid(&uuid).as_xml()),
         "redefine the filter, by its UUID, with another rule",
     )?;
-    t.is(again.uuid_string()?, uuid.as_str(), "the redefined filter keeps its UUID");
+    t.is(
+        again.uuid_string()?,
+        uuid.as_str(),
+        "the redefined filter keeps its UUID",
+    );
     t.is(
         port_of(&by_name.xml_desc(0)?),
         Some("2222".to_string()),

@@ -29,7 +29,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.define_nwfilter_xml(&cx.nwfilter(&a).filterref(&b, &[]).as_xml()),
         "a filter referencing an undefined filter is defined",
     )?;
-    t.is(refs(&fa.xml_desc(0)?), vec![b.clone()], "its XML keeps the reference");
+    t.is(
+        refs(&fa.xml_desc(0)?),
+        vec![b.clone()],
+        "its XML keeps the reference",
+    );
 
     t.err_code(
         conn.define_nwfilter_xml(&cx.nwfilter(&b).filterref(&a, &[]).as_xml()),
@@ -65,7 +69,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.lookup_nwfilter_by_name(&a),
         "the referencing filter is still defined",
     )?;
-    t.is(refs(&still.xml_desc(0)?), vec![b.clone()], "and still references it");
+    t.is(
+        refs(&still.xml_desc(0)?),
+        vec![b.clone()],
+        "and still references it",
+    );
     t.ok_result(fa.undefine(), "undefine the referencing filter")?;
     Ok(())
 }

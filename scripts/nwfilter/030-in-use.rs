@@ -55,12 +55,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the filter the guest uses directly cannot be undefined",
     );
     t.ok(
-        conn.lookup_nwfilter_by_name(&child).is_ok() && conn.lookup_nwfilter_by_name(&parent).is_ok(),
+        conn.lookup_nwfilter_by_name(&child).is_ok()
+            && conn.lookup_nwfilter_by_name(&parent).is_ok(),
         "both filters are still defined",
     );
 
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    t.ok_result(fc.undefine(), "with the guest stopped, the referenced filter can be undefined")?;
+    t.ok_result(
+        fc.undefine(),
+        "with the guest stopped, the referenced filter can be undefined",
+    )?;
     match conn.create_domain_xml(&xml, 0) {
         Ok(d) => {
             let _ = d.destroy();

@@ -1,10 +1,11 @@
 //! Redefining a filter that a running guest uses rewrites the guest's host rules at once: the new port appears and the old one is gone, while the guest keeps running.
 
+use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, Rule};
+use tck::virt::hostnet;
 use tck::virt::hostnet::nwfilter::{Direction, FilterRules};
-use tck::virt::hostnet::{self, wait_until};
-use std::time::Duration;
+use tck::virt::poll;
 
 pub const META: Meta = Meta {
     requires: &[
@@ -39,7 +40,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let conn = cx.connect()?;
     let br = cx.bridge_name("br")?;
     let net = t.ok_result(
-        conn.create_network_xml(&cx.network(&br).ip(Ip::v4(&subnet.gateway().to_string(), 24)).as_xml()),
+        conn.create_network_xml(
+            &cx.network(&br)
+                .ip(Ip::v4(&subnet.gateway().to_string(), 24))
+                .as_xml(),
+        ),
         "create a network on a free subnet",
     )?;
     let name = cx.name("f");
@@ -48,7 +53,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             .chain("ipv4")
             .rule(Rule::new("accept", "in").protocol("tcp", &[("dstportstart", port)]))
     };
-    let f = t.ok_result(conn.define_nwfilter_xml(&filter("22").as_xml()), "define a filter accepting TCP port 22")?;
+    let f = t.ok_result(
+        conn.define_nwfilter_xml(&filter("22").as_xml()),
+        "define a filter accepting TCP port 22",
+    )?;
     let uuid = f.uuid_string()?;
 
     let mac = cx.mac(1);
@@ -60,25 +68,36 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let tap = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?
         .and_then(|n| n.target)
         .ok_or("the running guest's NIC has no host device")?;
-    let mut ports = Vec::new();
-    wait_until(Duration::from_secs(3), Duration::from_millis(50), || {
-        ports = ports_to(&tap);
-        !ports.is_empty()
-    });
-    t.is(ports.clone(), vec!["22".to_string()], "the host accepts TCP port 22 to the guest");
+    let ports = poll::until(
+        Duration::from_secs(3),
+        || Ok::<_, Stop>(ports_to(&tap)),
+        |p| !p.is_empty(),
+    )?;
+    t.is(
+        ports.clone(),
+        vec!["22".to_string()],
+        "the host accepts TCP port 22 to the guest",
+    );
 
     t.ok_result(
         conn.define_nwfilter_xml(&filter("2222").uuid(&uuid).as_xml()),
         "redefine the filter to accept TCP port 2222 instead",
     )?;
-    let changed = wait_until(Duration::from_secs(3), Duration::from_millis(50), || {
-        ports = ports_to(&tap);
-        ports == ["2222"]
-    });
+    let ports = poll::until(
+        Duration::from_secs(3),
+        || Ok::<_, Stop>(ports_to(&tap)),
+        |p| p == &["2222"],
+    )?;
+    let changed = ports == ["2222"];
     t.point(
         changed,
         "the host now accepts TCP port 2222 to the guest, and no longer port 22",
-        (!changed).then(|| Yaml::map([("ports", Yaml::Seq(ports.iter().cloned().map(Yaml::Str).collect()))])),
+        (!changed).then(|| {
+            Yaml::map([(
+                "ports",
+                Yaml::Seq(ports.iter().cloned().map(Yaml::Str).collect()),
+            )])
+        }),
     );
     t.ok(dom.is_active()?, "the guest kept running");
 

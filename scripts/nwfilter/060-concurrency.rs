@@ -37,7 +37,11 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let conn = cx.connect()?;
     let br = cx.bridge_name("br")?;
     let net = t.ok_result(
-        conn.create_network_xml(&cx.network(&br).ip(Ip::v4(&subnet.gateway().to_string(), 24)).as_xml()),
+        conn.create_network_xml(
+            &cx.network(&br)
+                .ip(Ip::v4(&subnet.gateway().to_string(), 24))
+                .as_xml(),
+        ),
         "create a network on a free subnet",
     )?;
     let names = [cx.name("f0"), cx.name("f1")];
@@ -45,15 +49,23 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     for n in &names {
         let f = conn.define_nwfilter_xml(&cx.nwfilter(n).as_xml())?;
         uuids.push(f.uuid_string()?);
-        conn.define_nwfilter_xml(&filter(n, uuids.last().map(String::as_str).unwrap_or(""), 1999).as_xml())?;
+        conn.define_nwfilter_xml(
+            &filter(n, uuids.last().map(String::as_str).unwrap_or(""), 1999).as_xml(),
+        )?;
     }
     t.pass("define two filters");
     let guests: Vec<(String, String)> = (0..2u8)
         .map(|i| {
-            let nic = Interface::network(&br)
-                .mac(&cx.mac(i + 1))
-                .filterref(&names[i as usize], &[("IP", &subnet.host(10 + i).to_string())]);
-            Ok((cx.name(&format!("g{i}")), cx.domain(&cx.name(&format!("g{i}")))?.interface(nic).as_xml()))
+            let nic = Interface::network(&br).mac(&cx.mac(i + 1)).filterref(
+                &names[i as usize],
+                &[("IP", &subnet.host(10 + i).to_string())],
+            );
+            Ok((
+                cx.name(&format!("g{i}")),
+                cx.domain(&cx.name(&format!("g{i}")))?
+                    .interface(nic)
+                    .as_xml(),
+            ))
         })
         .collect::<Result<_, Stop>>()?;
 
@@ -75,7 +87,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
                         match c.create_domain_xml(xml, 0) {
                             Ok(d) => {
                                 if let Ok(Some(tap)) = d.xml_desc(0).map(|x| {
-                                    hostnet::guest_nics(&x).ok().and_then(|n| n.into_iter().next()).and_then(|n| n.target)
+                                    hostnet::guest_nics(&x)
+                                        .ok()
+                                        .and_then(|n| n.into_iter().next())
+                                        .and_then(|n| n.target)
                                 }) {
                                     taps.push(tap);
                                 }
@@ -116,40 +131,92 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
                 })
             })
             .collect();
-        let gr: Vec<_> = g.into_iter().map(|h| h.join().unwrap_or_else(|_| (vec!["thread panicked".into()], vec![]))).collect();
+        let gr: Vec<_> = g
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| (vec!["thread panicked".into()], vec![]))
+            })
+            .collect();
         guests_done.store(true, Ordering::SeqCst);
-        let fr: Vec<_> = f.into_iter().map(|h| h.join().unwrap_or_else(|_| (vec!["thread panicked".into()], 0, 0))).collect();
+        let fr: Vec<_> = f
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| (vec!["thread panicked".into()], 0, 0))
+            })
+            .collect();
         (gr, fr)
     });
 
     let list = |v: &[String]| Yaml::Seq(v.iter().cloned().map(Yaml::Str).collect());
     let guest_errors: Vec<String> = guest_results.iter().flat_map(|(e, _)| e.clone()).collect();
-    t.point(guest_errors.is_empty(), &format!("{} guest starts and stops all succeeded", 2 * CYCLES), (!guest_errors.is_empty()).then(|| list(&guest_errors)));
-    let filter_errors: Vec<String> = filter_results.iter().flat_map(|(e, _, _)| e.clone()).collect();
+    t.point(
+        guest_errors.is_empty(),
+        &format!("{} guest starts and stops all succeeded", 2 * CYCLES),
+        (!guest_errors.is_empty()).then(|| list(&guest_errors)),
+    );
+    let filter_errors: Vec<String> = filter_results
+        .iter()
+        .flat_map(|(e, _, _)| e.clone())
+        .collect();
     let defines: usize = filter_results.iter().map(|(_, n, _)| n).sum();
-    t.note(&format!("{defines} filter redefinitions during the guest cycles"));
-    t.point(filter_errors.is_empty(), "every concurrent redefinition succeeded", (!filter_errors.is_empty()).then(|| list(&filter_errors)));
+    t.note(&format!(
+        "{defines} filter redefinitions during the guest cycles"
+    ));
+    t.point(
+        filter_errors.is_empty(),
+        "every concurrent redefinition succeeded",
+        (!filter_errors.is_empty()).then(|| list(&filter_errors)),
+    );
 
-    let fresh = t.ok_result(Connection::open(cx.uri()).map_err(|e| e.error), "the daemon accepts a new connection")?;
+    let fresh = t.ok_result(
+        Connection::open(cx.uri()).map_err(|e| e.error),
+        "the daemon accepts a new connection",
+    )?;
     let running: Vec<String> = t
-        .ok_result(fresh.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE), "it lists the running guests")?
+        .ok_result(
+            fresh.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE),
+            "it lists the running guests",
+        )?
         .iter()
         .filter_map(|d| d.name().ok())
         .filter(|n| guests.iter().any(|(g, _)| g == n))
         .collect();
-    t.is(running, Vec::<String>::new(), "none of the guests is left running");
+    t.is(
+        running,
+        Vec::<String>::new(),
+        "none of the guests is left running",
+    );
     let bindings = t.ok_result(nwfilter_bindings(&fresh), "list the filter bindings")?;
-    let ours: Vec<String> = bindings.iter().filter(|b| names.contains(&b.filter)).map(|b| format!("{} on {}", b.filter, b.port_dev)).collect();
-    t.is(ours, Vec::<String>::new(), "no binding of the filters is left");
+    let ours: Vec<String> = bindings
+        .iter()
+        .filter(|b| names.contains(&b.filter))
+        .map(|b| format!("{} on {}", b.filter, b.port_dev))
+        .collect();
+    t.is(
+        ours,
+        Vec::<String>::new(),
+        "no binding of the filters is left",
+    );
     let last_ok = names.iter().zip(&filter_results).all(|(n, (_, _, port))| {
-        fresh.lookup_nwfilter_by_name(n).and_then(|f| f.xml_desc(0)).is_ok_and(|x| x.contains(&format!("dstportstart='{port}'")))
+        fresh
+            .lookup_nwfilter_by_name(n)
+            .and_then(|f| f.xml_desc(0))
+            .is_ok_and(|x| x.contains(&format!("dstportstart='{port}'")))
     });
     t.ok(last_ok, "each filter holds its last successful definition");
     let taps: Vec<String> = guest_results.iter().flat_map(|(_, t)| t.clone()).collect();
     match hostnet::firewall_inspectable(cx) {
         Ok(()) => {
-            let left: Vec<String> = FilterRules::list().map(|f| taps.iter().flat_map(|tap| f.traces_of(tap)).collect()).unwrap_or_else(|e| vec![e.to_string()]);
-            t.point(left.is_empty(), "no host rule is left for the guests' devices", (!left.is_empty()).then(|| list(&left)));
+            let left: Vec<String> = FilterRules::list()
+                .map(|f| taps.iter().flat_map(|tap| f.traces_of(tap)).collect())
+                .unwrap_or_else(|e| vec![e.to_string()]);
+            t.point(
+                left.is_empty(),
+                "no host rule is left for the guests' devices",
+                (!left.is_empty()).then(|| list(&left)),
+            );
         }
         Err(why) => t.skip_point("no host rule is left for the guests' devices", &why),
     }

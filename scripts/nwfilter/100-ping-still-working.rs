@@ -3,7 +3,7 @@
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::hostnet::nwfilter::{normalise_mac, Direction, FilterRules};
-use tck::virt::hostnet::wait_until;
+use tck::virt::poll;
 
 pub const META: Meta = Meta {
     requires: &[
@@ -21,19 +21,25 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     let mut g = t.precondition(cx.filtered_guest("clean-traffic", &[]))?;
     t.plan(5);
-    t.note(&format!("guest {} {} on {} (host device {})", g.mac, g.ip, g.bridge, g.tap));
+    t.note(&format!(
+        "guest {} {} on {} (host device {})",
+        g.mac, g.ip, g.bridge, g.tap
+    ));
     let fw = FilterRules::list()?;
     let from = fw.rules_of(&g.tap, Direction::FromGuest);
     let mac = normalise_mac(&g.mac).unwrap_or_default();
     let ip = g.ip.to_string();
     t.ok(
-        from.iter().any(|r| r.option("-s").and_then(normalise_mac) == Some(mac.clone())),
+        from.iter()
+            .any(|r| r.option("-s").and_then(normalise_mac) == Some(mac.clone())),
         "the host's rules for the guest's device match its MAC",
     );
     t.ok(
-        from.iter().any(|r| r.option("--ip-src") == Some(ip.as_str())),
+        from.iter()
+            .any(|r| r.option("--ip-src") == Some(ip.as_str())),
         "and its IP address",
     );
     let gw = g.gateway();
@@ -45,9 +51,15 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     );
     let tap = g.tap.clone();
     t.ok_result(g.stop(), "stop the guest and its network")?;
-    let gone = wait_until(Duration::from_secs(3), Duration::from_millis(50), || {
-        FilterRules::list().is_ok_and(|f| f.traces_of(&tap).is_empty())
-    });
-    t.ok(gone, "no host rule names the guest's device after it stopped");
+    let gone = poll::until(
+        Duration::from_secs(3),
+        || FilterRules::list().map(|f| f.traces_of(&tap)),
+        |l| l.is_empty(),
+    )?
+    .is_empty();
+    t.ok(
+        gone,
+        "no host rule names the guest's device after it stopped",
+    );
     Ok(())
 }

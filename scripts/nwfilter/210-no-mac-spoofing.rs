@@ -5,7 +5,12 @@ use tck::prelude::*;
 use tck::virt::hostnet::capture::{format_mac, parse_mac, Capture};
 
 pub const META: Meta = Meta {
-    requires: &[Require::Driver(&["QEMU"]), Require::BootedGuest, Require::Root, Require::LocalHost],
+    requires: &[
+        Require::Driver(&["QEMU"]),
+        Require::BootedGuest,
+        Require::Root,
+        Require::LocalHost,
+    ],
     tags: &["nwfilter", "network", "guest", "traffic"],
     timeout: Some(180),
     ..Meta::DEFAULT
@@ -15,10 +20,15 @@ pub const META: Meta = Meta {
 fn frames_from(cap: &mut Capture, mac: &str) -> Result<Vec<String>, Stop> {
     let want = parse_mac(mac).ok_or("bad MAC")?;
     let frames = cap.collect(Duration::from_millis(300), |_| false)?;
-    Ok(frames.iter().filter(|f| f.src == want).map(|f| f.describe()).collect())
+    Ok(frames
+        .iter()
+        .filter(|f| f.src == want)
+        .map(|f| f.describe())
+        .collect())
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     let mut g = t.precondition(cx.filtered_guest("clean-traffic", &[]))?;
     t.plan(6);
     let gw = g.gateway();
@@ -27,8 +37,14 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     let mut cap = Capture::open(&g.bridge)?;
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "with its own MAC the guest's pings are answered");
-    t.ok(!frames_from(&mut cap, &own)?.is_empty(), "and its frames reach the bridge");
+    t.ok(
+        ping.all_answered(),
+        "with its own MAC the guest's pings are answered",
+    );
+    t.ok(
+        !frames_from(&mut cap, &own)?.is_empty(),
+        "and its frames reach the bridge",
+    );
 
     g.set_mac(&spoofed)?;
     let mut cap = Capture::open(&g.bridge)?;
@@ -47,7 +63,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     g.set_mac(&own)?;
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "with its MAC back the guest's pings are answered again");
+    t.ok(
+        ping.all_answered(),
+        "with its MAC back the guest's pings are answered again",
+    );
     t.ok_result(g.stop(), "stop the guest and its network")?;
     Ok(())
 }

@@ -5,13 +5,19 @@ use tck::prelude::*;
 use tck::virt::hostnet::capture::Capture;
 
 pub const META: Meta = Meta {
-    requires: &[Require::Driver(&["QEMU"]), Require::BootedGuest, Require::Root, Require::LocalHost],
+    requires: &[
+        Require::Driver(&["QEMU"]),
+        Require::BootedGuest,
+        Require::Root,
+        Require::LocalHost,
+    ],
     tags: &["nwfilter", "network", "guest", "traffic"],
     timeout: Some(180),
     ..Meta::DEFAULT
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     let mut g = t.precondition(cx.filtered_guest("clean-traffic", &[]))?;
     t.plan(6);
     let gw = g.gateway();
@@ -20,7 +26,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     let mut cap = Capture::open(&g.bridge)?;
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "from its own address the guest's pings are answered");
+    t.ok(
+        ping.all_answered(),
+        "from its own address the guest's pings are answered",
+    );
     let seen = cap.collect(Duration::from_millis(300), |_| false)?;
     t.ok(
         seen.iter().any(|f| f.ipv4().is_some_and(|i| i.src == own)),
@@ -38,7 +47,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let leaked: Vec<String> = cap
         .collect(Duration::from_millis(300), |_| false)?
         .iter()
-        .filter(|f| f.ipv4().is_some_and(|i| i.src == spoofed) || f.arp().is_some_and(|a| a.sender_ip == spoofed))
+        .filter(|f| {
+            f.ipv4().is_some_and(|i| i.src == spoofed)
+                || f.arp().is_some_and(|a| a.sender_ip == spoofed)
+        })
         .map(|f| f.describe())
         .collect();
     t.point(
@@ -49,7 +61,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
 
     g.set_ip(own)?;
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "with its address back the guest's pings are answered again");
+    t.ok(
+        ping.all_answered(),
+        "with its address back the guest's pings are answered again",
+    );
     t.ok_result(g.stop(), "stop the guest and its network")?;
     Ok(())
 }

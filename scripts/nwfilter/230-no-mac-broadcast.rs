@@ -5,16 +5,22 @@ use tck::prelude::*;
 use tck::virt::hostnet::capture::{parse_mac, Capture, Frame};
 
 pub const META: Meta = Meta {
-    requires: &[Require::Driver(&["QEMU"]), Require::BootedGuest, Require::Root, Require::LocalHost],
+    requires: &[
+        Require::Driver(&["QEMU"]),
+        Require::BootedGuest,
+        Require::Root,
+        Require::LocalHost,
+    ],
     tags: &["nwfilter", "network", "guest", "traffic"],
     timeout: Some(180),
     ..Meta::DEFAULT
 };
 
-/// Two DHCP discovers, broadcast from 0.0.0.0; no server answers here.
-const DISCOVER: &str = "udhcpc -i eth0 -n -q -t 2 -T 1 -s /bin/true";
+/// A DHCP discover, broadcast from 0.0.0.0; no server answers here.
+const DISCOVER: &str = "udhcpc -i eth0 -n -q -t 1 -T 1 -s /bin/true";
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     let conn = cx.connect()?;
     let name = cx.name("bcast");
     let base = cx.nwfilter(&name).filterref("clean-traffic", &[]);
@@ -32,10 +38,19 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let mut cap = Capture::open(&g.bridge)?;
     g.run(DISCOVER)?;
     let seen = cap.collect(Duration::from_millis(300), |_| false)?;
-    t.ok(seen.iter().any(|fr| ipv4_broadcast(&fr)), "under clean-traffic the guest's IPv4 broadcasts reach the bridge");
+    t.ok(
+        seen.iter().any(|fr| ipv4_broadcast(&fr)),
+        "under clean-traffic the guest's IPv4 broadcasts reach the bridge",
+    );
 
     t.ok_result(
-        conn.define_nwfilter_xml(&base.clone().uuid(&uuid).filterref("no-mac-broadcast", &[]).as_xml()),
+        conn.define_nwfilter_xml(
+            &base
+                .clone()
+                .uuid(&uuid)
+                .filterref("no-mac-broadcast", &[])
+                .as_xml(),
+        ),
         "redefine the guest's filter to add no-mac-broadcast",
     )?;
     let mut cap = Capture::open(&g.bridge)?;
@@ -43,18 +58,26 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let gw = g.gateway();
     g.run(&format!("arping -c 2 -w 3 -I eth0 {gw}"))?;
     let seen = cap.collect(Duration::from_millis(300), |_| false)?;
-    let leaked: Vec<String> = seen.iter().filter(|fr| ipv4_broadcast(fr)).map(|fr| fr.describe()).collect();
+    let leaked: Vec<String> = seen
+        .iter()
+        .filter(|fr| ipv4_broadcast(fr))
+        .map(|fr| fr.describe())
+        .collect();
     t.point(
         leaked.is_empty(),
         "with no-mac-broadcast no IPv4 broadcast from the guest reaches the bridge",
         (!leaked.is_empty()).then(|| Yaml::Seq(leaked.into_iter().map(Yaml::Str).collect())),
     );
     t.ok(
-        seen.iter().any(|fr| fr.src == mac && fr.is_broadcast() && fr.arp().is_some()),
+        seen.iter()
+            .any(|fr| fr.src == mac && fr.is_broadcast() && fr.arp().is_some()),
         "its ARP broadcasts still do",
     );
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "and its unicast pings are still answered");
+    t.ok(
+        ping.all_answered(),
+        "and its unicast pings are still answered",
+    );
     t.ok_result(g.stop(), "stop the guest and its network")?;
     t.ok_result(f.undefine(), "undefine the filter")?;
     Ok(())

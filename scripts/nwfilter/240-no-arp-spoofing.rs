@@ -5,13 +5,19 @@ use tck::prelude::*;
 use tck::virt::hostnet::capture::{parse_mac, Capture};
 
 pub const META: Meta = Meta {
-    requires: &[Require::Driver(&["QEMU"]), Require::BootedGuest, Require::Root, Require::LocalHost],
+    requires: &[
+        Require::Driver(&["QEMU"]),
+        Require::BootedGuest,
+        Require::Root,
+        Require::LocalHost,
+    ],
     tags: &["nwfilter", "network", "guest", "traffic"],
     timeout: Some(180),
     ..Meta::DEFAULT
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     let mut g = t.precondition(cx.filtered_guest("clean-traffic", &[]))?;
     t.plan(5);
     let mac = parse_mac(&g.mac).ok_or("bad MAC")?;
@@ -30,12 +36,26 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             .map(|f| f.describe())
             .collect()
     };
-    t.ok(!claims(own).is_empty(), "the guest's ARP for its own address reaches the bridge");
+    t.ok(
+        !claims(own).is_empty(),
+        "the guest's ARP for its own address reaches the bridge",
+    );
     let (o, w) = (claims(other), claims(gw));
-    t.point(o.is_empty(), "its ARP claiming another address does not", (!o.is_empty()).then(|| Yaml::Seq(o.into_iter().map(Yaml::Str).collect())));
-    t.point(w.is_empty(), "its ARP replies claiming the gateway's address do not", (!w.is_empty()).then(|| Yaml::Seq(w.into_iter().map(Yaml::Str).collect())));
+    t.point(
+        o.is_empty(),
+        "its ARP claiming another address does not",
+        (!o.is_empty()).then(|| Yaml::Seq(o.into_iter().map(Yaml::Str).collect())),
+    );
+    t.point(
+        w.is_empty(),
+        "its ARP replies claiming the gateway's address do not",
+        (!w.is_empty()).then(|| Yaml::Seq(w.into_iter().map(Yaml::Str).collect())),
+    );
     let ping = g.ping(gw, 3)?;
-    t.ok(ping.all_answered(), "its pings to the gateway are still answered");
+    t.ok(
+        ping.all_answered(),
+        "its pings to the gateway are still answered",
+    );
     t.ok_result(g.stop(), "stop the guest and its network")?;
     Ok(())
 }

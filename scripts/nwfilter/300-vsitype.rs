@@ -29,7 +29,12 @@ fn vsi_table(nic: &str) -> Result<String, Stop> {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(4);
     let conn = cx.connect()?;
-    let nic = cx.config().network_devices.first().cloned().ok_or("no network device configured")?;
+    let nic = cx
+        .config()
+        .network_devices
+        .first()
+        .cloned()
+        .ok_or("no network device configured")?;
     let instance = random_uuid()?;
     let mac = cx.mac(1);
     let vp = Virtualport::new("802.1Qbg")
@@ -48,6 +53,9 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         &format!("lldptool on {nic} shows the guest's VSI instance and MAC"),
     );
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    t.ok(!vsi_table(&nic)?.contains(&instance.to_lowercase()), "the VSI is no longer associated");
+    t.ok(
+        !vsi_table(&nic)?.contains(&instance.to_lowercase()),
+        "the VSI is no longer associated",
+    );
     Ok(())
 }

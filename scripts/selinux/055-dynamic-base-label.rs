@@ -13,6 +13,7 @@ pub const META: Meta = Meta {
 const BASE: &str = "system_u:system_r:svirt_tcg_t:s0";
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.precondition(cx.require_selinux())?;
     t.plan(10);
     let conn = cx.connect()?;
@@ -24,19 +25,44 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .disk(Disk::file(&image.to_string_lossy(), "vda").format("raw"))
         .seclabel(SecLabel::new("selinux", "dynamic").base_label(BASE))
         .as_xml();
-    let dom = t.ok_result(conn.define_domain_xml(&xml), "define a guest with a base label")?;
+    let dom = t.ok_result(
+        conn.define_domain_xml(&xml),
+        "define a guest with a base label",
+    )?;
     t.ok_result(dom.create(), "start it")?;
     let live = domain_labels(&dom.xml_desc(0)?).unwrap_or_default();
     let label = live.label.as_deref().and_then(SecurityContext::parse);
     let imagelabel = live.image_label.as_deref().and_then(SecurityContext::parse);
-    t.is(label.as_ref().map(|c| c.type_.as_str()), Some(TCG_DOMAIN_TYPE), "the guest runs with the base label's type");
-    t.ok(label.as_ref().and_then(|c| c.categories()).is_some(), "the guest's label has categories of its own");
-    t.is(imagelabel.as_ref().map(|c| c.type_.as_str()), Some(IMAGE_TYPE), "its image label has type svirt_image_t");
-    t.is(file_label(&image)?, live.image_label.clone(), "the image file carries the image label");
+    t.is(
+        label.as_ref().map(|c| c.type_.as_str()),
+        Some(TCG_DOMAIN_TYPE),
+        "the guest runs with the base label's type",
+    );
+    t.ok(
+        label.as_ref().and_then(|c| c.categories()).is_some(),
+        "the guest's label has categories of its own",
+    );
+    t.is(
+        imagelabel.as_ref().map(|c| c.type_.as_str()),
+        Some(IMAGE_TYPE),
+        "its image label has type svirt_image_t",
+    );
+    t.is(
+        file_label(&image)?,
+        live.image_label.clone(),
+        "the image file carries the image label",
+    );
     t.ok_result(dom.destroy(), "destroy the guest")?;
     let stopped = domain_labels(&dom.xml_desc(0)?).unwrap_or_default();
-    t.is(stopped.base_label.as_deref(), Some(BASE), "the stopped guest keeps its base label");
-    t.ok(stopped.label.is_none() && stopped.image_label.is_none(), "the generated labels are cleared");
+    t.is(
+        stopped.base_label.as_deref(),
+        Some(BASE),
+        "the stopped guest keeps its base label",
+    );
+    t.ok(
+        stopped.label.is_none() && stopped.image_label.is_none(),
+        "the generated labels are cleared",
+    );
     t.is(file_label(&image)?, before, "the image's label is restored");
     dom.undefine()?;
     Ok(())

@@ -14,6 +14,7 @@ const LABEL: &str = "system_u:system_r:svirt_t:s0:c392,c662";
 const WRONG: &str = "system_u:object_r:svirt_image_t:s0:c1,c2";
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.precondition(cx.require_selinux())?;
     if enforcing() != Some(true) {
         return Err(t.skip_all("requires SELinux in enforcing mode: in permissive mode a wrong label cannot stop the guest"));
@@ -23,11 +24,19 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let image = cx.scratch_file("disk.img")?;
     std::fs::write(&image, vec![0u8; 1 << 20])?;
     set_file_label(&image, WRONG)?;
-    t.is(file_label(&image)?.as_deref(), Some(WRONG), "label the image for other categories");
+    t.is(
+        file_label(&image)?.as_deref(),
+        Some(WRONG),
+        "label the image for other categories",
+    );
     let xml = cx
         .domain(&cx.name("dom"))?
         .disk(Disk::file(&image.to_string_lossy(), "vda").format("raw"))
-        .seclabel(SecLabel::new("selinux", "static").relabel(false).label(LABEL))
+        .seclabel(
+            SecLabel::new("selinux", "static")
+                .relabel(false)
+                .label(LABEL),
+        )
         .as_xml();
     match conn.create_domain_xml(&xml, 0) {
         Ok(d) => {
@@ -42,6 +51,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             t.pass("a guest whose image is labelled for other categories does not start");
         }
     }
-    t.is(file_label(&image)?.as_deref(), Some(WRONG), "the image's label is untouched");
+    t.is(
+        file_label(&image)?.as_deref(),
+        Some(WRONG),
+        "the image's label is untouched",
+    );
     Ok(())
 }

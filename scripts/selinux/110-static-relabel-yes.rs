@@ -13,6 +13,7 @@ pub const META: Meta = Meta {
 const LABEL: &str = "system_u:system_r:svirt_t:s0:c392,c662";
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    let _scratch = cx.scratch_cleanup();
     t.precondition(cx.require_selinux())?;
     t.plan(6);
     let conn = cx.connect()?;
@@ -22,19 +23,40 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let xml = cx
         .domain(&cx.name("dom"))?
         .disk(Disk::file(&image.to_string_lossy(), "vda").format("raw"))
-        .seclabel(SecLabel::new("selinux", "static").relabel(true).label(LABEL))
+        .seclabel(
+            SecLabel::new("selinux", "static")
+                .relabel(true)
+                .label(LABEL),
+        )
         .as_xml();
-    let dom = t.ok_result(conn.create_domain_xml(&xml, 0), "start a guest with a static label and relabel='yes'")?;
+    let dom = t.ok_result(
+        conn.create_domain_xml(&xml, 0),
+        "start a guest with a static label and relabel='yes'",
+    )?;
     let live = domain_labels(&dom.xml_desc(0)?).unwrap_or_default();
-    t.is(live.label.as_deref(), Some(LABEL), "the guest's label is the static one");
-    let on_disk = file_label(&image)?.as_deref().and_then(SecurityContext::parse);
-    t.is(on_disk.as_ref().map(|c| c.type_.as_str()), Some(IMAGE_TYPE), "the image is relabelled svirt_image_t");
+    t.is(
+        live.label.as_deref(),
+        Some(LABEL),
+        "the guest's label is the static one",
+    );
+    let on_disk = file_label(&image)?
+        .as_deref()
+        .and_then(SecurityContext::parse);
+    t.is(
+        on_disk.as_ref().map(|c| c.type_.as_str()),
+        Some(IMAGE_TYPE),
+        "the image is relabelled svirt_image_t",
+    );
     t.is(
         on_disk.as_ref().and_then(|c| c.categories()),
         Some("c392,c662"),
         "with the guest's categories",
     );
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    t.is(file_label(&image)?, before, "the image's label is restored after the guest stops");
+    t.is(
+        file_label(&image)?,
+        before,
+        "the image's label is restored after the guest stops",
+    );
     Ok(())
 }

@@ -30,7 +30,8 @@ Exit status:
        flaky, with --flaky-fails; with --known-broken: only failures no
        entry masks, or an entry's result passed; with --compare-with: or a
        regression against OLD)
-  2    usage or configuration error (nothing was run, or the run could not start)
+  2    usage, configuration or connection error (nothing was run, or the run
+       could not start: bad config, unreachable URI, missing driver, leftovers)
   130  interrupted (SIGINT or SIGTERM); the partial summary is printed";
 
 /// Exit status for usage and configuration errors.
@@ -114,6 +115,11 @@ pub fn main(args: RunArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => {
             eprintln!("tck: {e}");
+            if let Some(sub) = misplaced_subcommand(&args.targets) {
+                eprintln!(
+                    "hint: options go after the subcommand: `tck {sub} [OPTIONS] …` (e.g. `tck {sub} --uri qemu:///system`)"
+                );
+            }
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -146,6 +152,12 @@ pub fn main(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(dir) = &args.scratch_dir {
+        // Checked like `scratch_dir` in a file: one clear error now rather
+        // than one per script later.
+        if let Some(problem) = crate::config::scratch_dir_problem(dir) {
+            eprintln!("tck: {problem}; choose another with --scratch-dir");
+            return ExitCode::from(EXIT_USAGE);
+        }
         config.scratch_dir = dir.clone();
     }
     if args.disruptive {
@@ -305,6 +317,17 @@ pub fn main(args: RunArgs) -> ExitCode {
             }
         }
     }
+}
+
+/// A target that is really a subcommand given after options
+/// (`tck --uri URI run domain/` parses as `tck run` with the targets `run`
+/// and `domain/`), when no file of that name exists.
+fn misplaced_subcommand(targets: &[String]) -> Option<&str> {
+    use clap::CommandFactory;
+    let cli = crate::cli::Cli::command();
+    targets.iter().map(String::as_str).find(|t| {
+        !std::path::Path::new(t).exists() && cli.get_subcommands().any(|s| s.get_name() == *t)
+    })
 }
 
 /// The fixture for this run (see the module documentation).

@@ -117,18 +117,23 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
 
 /// Create the scratch directory if needed and prove it is writable.
 fn check_scratch(dir: &Path) -> Result<(), String> {
+    scratch_problem(dir).map_or(Ok(()), |m| {
+        Err(format!("{m}; set `scratch_dir` to a writable directory"))
+    })
+}
+
+/// Why `dir` cannot serve as the scratch directory (it is created if
+/// missing, then a file is written and removed in it), or `None` when it can.
+pub(crate) fn scratch_problem(dir: &Path) -> Option<String> {
     if let Err(e) = fs::create_dir_all(dir) {
-        return Err(format!(
-            "scratch directory {} cannot be created: {e}; set `scratch_dir` to a writable directory",
+        return Some(format!(
+            "scratch directory {} cannot be created: {e}",
             dir.display()
         ));
     }
-    writable(dir).map_err(|e| {
-        format!(
-            "scratch directory {} is not writable: {e}; set `scratch_dir` to a writable directory",
-            dir.display()
-        )
-    })
+    writable(dir)
+        .err()
+        .map(|e| format!("scratch directory {} is not writable: {e}", dir.display()))
 }
 
 /// Whether a file can be created in `dir` (access(2) says yes to root even

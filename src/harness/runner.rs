@@ -88,6 +88,9 @@ pub enum RunError {
     Leftovers {
         prefix: String,
         objects: Vec<Leak>,
+        /// For each object, the script whose namespace it is in, when that
+        /// script is known (built-in, or in this run's plan).
+        owners: Vec<Option<String>>,
     },
     Fixture(FixtureError),
     /// The scratch directory cannot be created.
@@ -100,15 +103,23 @@ pub enum RunError {
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunError::Leftovers { prefix, objects } => {
+            RunError::Leftovers {
+                prefix,
+                objects,
+                owners,
+            } => {
                 writeln!(
                     f,
                     "found {} object{} under the prefix {prefix:?} left by an earlier run:",
                     objects.len(),
                     if objects.len() == 1 { "" } else { "s" }
                 )?;
-                for o in objects {
-                    writeln!(f, "  {} {}", o.kind, o.name)?;
+                for (i, o) in objects.iter().enumerate() {
+                    write!(f, "  {} {}", o.kind, o.name)?;
+                    match owners.get(i).and_then(Option::as_deref) {
+                        Some(id) => writeln!(f, " (leaked by {id})")?,
+                        None => writeln!(f)?,
+                    }
                 }
                 write!(
                     f,
@@ -128,6 +139,22 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// The script whose namespace a leftover object is in (a name that starts
+/// with the namespace, or a scratch file under `<namespace>scratch`), among
+/// the built-in scripts and this run's: an interrupted run's leftovers are
+/// then attributed to the script that left them.
+fn leaked_by<'a>(leak: &Leak, prefix: &str, scripts: &'a [Script]) -> Option<&'a str> {
+    let builtin = crate::registry::SCRIPTS.iter().map(|s| s.id);
+    scripts
+        .iter()
+        .map(|s| s.id.as_str())
+        .chain(builtin)
+        .find(|id| {
+            let ns = crate::harness::namespace::script_prefix(prefix, id);
+            leak.name.starts_with(&ns) || leak.name.contains(&format!("/{ns}"))
+        })
+}
 
 /// Runs `scripts` (in the order given, which is path order) and returns the
 /// report. Scripts that never started are listed in `Report::not_run`.
@@ -158,15 +185,23 @@ pub fn run(
     let leftovers = fixture.leftovers().map_err(RunError::Fixture)?;
     if !leftovers.is_empty() {
         if !settings.force {
+            let owners = leftovers
+                .iter()
+                .map(|l| leaked_by(l, &settings.prefix, scripts).map(str::to_string))
+                .collect();
             return Err(RunError::Leftovers {
                 prefix: settings.prefix.clone(),
                 objects: leftovers,
+                owners,
             });
         }
         let removed = fixture.remove_leftovers().map_err(RunError::Fixture)?;
         let names: Vec<String> = removed
             .iter()
-            .map(|l| format!("{} {}", l.kind, l.name))
+            .map(|l| match leaked_by(l, &settings.prefix, scripts) {
+                Some(id) => format!("{} {} (leaked by {id})", l.kind, l.name),
+                None => format!("{} {}", l.kind, l.name),
+            })
             .collect();
         observer.note(&format!(
             "--force: removed {} object{} left under the prefix {:?} by an earlier run: {}",
@@ -503,5 +538,51 @@ pub fn exit_status(report: &Report, interrupted: bool) -> u8 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::namespace::script_prefix;
+    use crate::script::Meta;
+
+    fn leak(kind: &str, name: &str) -> Leak {
+        Leak {
+            kind: kind.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn leftovers_are_attributed_to_the_script_whose_namespace_holds_them() {
+        let external = Script {
+            id: "010-ext.sh".into(),
+            title: String::new(),
+            meta: Meta::DEFAULT,
+            tags: Vec::new(),
+            source: Source::External(PathBuf::from("/x/010-ext.sh")),
+        };
+        let plan = [external];
+        let ext_ns = script_prefix("tck-", "010-ext.sh");
+        let builtin_ns = script_prefix("tck-", "connect/010-open-close");
+        let by = |l: &Leak| leaked_by(l, "tck-", &plan).map(str::to_string);
+        assert_eq!(
+            by(&leak("domain", &format!("{ext_ns}left"))).as_deref(),
+            Some("010-ext.sh")
+        );
+        // Built-in scripts are known even when not in the plan; scratch
+        // files by their directory.
+        assert_eq!(
+            by(&leak(
+                "file",
+                &format!("/var/cache/tck/run/{builtin_ns}scratch/x.img")
+            ))
+            .as_deref(),
+            Some("connect/010-open-close")
+        );
+        assert_eq!(by(&leak("domain", "tck-zzzzz-left")), None);
+        // Another prefix's namespaces are not this run's.
+        assert_eq!(by(&leak("domain", &format!("x{ext_ns}left"))), None);
     }
 }

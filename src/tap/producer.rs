@@ -241,7 +241,10 @@ impl Tap {
                 Some(other) => Yaml::map([("diagnostic", other)]),
             };
             if d.get("at").is_none() {
-                d.insert("at", Yaml::Str(format!("{}:{}", at.file(), at.line())));
+                d.insert(
+                    "at",
+                    Yaml::Str(format!("{}:{}", source_path(at.file()), at.line())),
+                );
             }
             Some(d)
         };
@@ -536,8 +539,23 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// A source path as people know it: built-in scripts are compiled through
+/// absolute `#[path]`s, so strip the build tree's own directory
+/// (`/home/x/tck/scripts/a/b.rs` → `scripts/a/b.rs`).
+fn source_path(file: &str) -> &str {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+    file.strip_prefix(root).unwrap_or(file)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn failure_locations_are_relative_to_the_source_tree() {
+        let abs = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/domain/050-x.rs");
+        assert_eq!(super::source_path(abs), "scripts/domain/050-x.rs");
+        assert_eq!(super::source_path("/elsewhere/x.rs"), "/elsewhere/x.rs");
+    }
+
     use super::*;
     use crate::tap::model::PointOutcome;
     use crate::tap::verdict::parse_bytes;

@@ -124,11 +124,11 @@ fn host_routes(text: &str) -> Vec<(Ipv4Addr, u8)> {
 fn libvirt_networks(conn: &virt::connect::Connect) -> Result<Vec<(Ipv4Addr, u8)>, Stop> {
     let mut out = Vec::new();
     for net in conn.list_all_networks(0)? {
-        // A network another script destroys between the listing and this
-        // call is gone: its subnet is free, not an error.
-        let xml = match net.xml_desc(0) {
-            Ok(x) => x,
-            Err(e) if e.code().is(virt::error::ErrorNumber::NoNetwork) => continue,
+        // A transient network of a parallel script may be destroyed between
+        // the listing and this read: it no longer takes a subnet.
+        let xml = match net.xml_desc(0).map_err(super::error::LibvirtError::from) {
+            Ok(xml) => xml,
+            Err(e) if e.is(virt::error::ErrorNumber::NoNetwork) => continue,
             Err(e) => return Err(e.into()),
         };
         let doc = super::xmltree::Element::parse(&xml)

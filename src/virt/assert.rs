@@ -2,6 +2,9 @@
 //!
 //! - [`Tap::err_code`]: the call must fail with a given error code
 //!   ("lookup after destroy raises NoDomain").
+//! - [`Tap::err_any`]: the call must fail, whatever the code, for
+//!   operations whose error code the API does not pin down ("restoring a
+//!   truncated image fails"); prefer `err_code` wherever it does.
 //! - [`Tap::ok_result`]: the call must succeed; its value is handed back so
 //!   the script can go on with it.
 //! - [`Tap::ok_host`]: the same for an operation on the host that is not a
@@ -79,6 +82,37 @@ impl Tap {
                 ];
                 entries.extend(error_yaml(&e).into_iter().filter(|(k, _)| *k != "code"));
                 self.point(false, desc, Some(Yaml::map(entries)))
+            }
+        }
+    }
+
+    /// Passes when `result` is a libvirt error, whatever its code (which
+    /// is noted in the stream). A success fails ("got: success"); an
+    /// unsupported-operation error is a SKIP point, as for `err_code`.
+    /// Returns whether the point did not fail.
+    #[track_caller]
+    pub fn err_any<T, E: Into<LibvirtError>>(&mut self, result: Result<T, E>, desc: &str) -> bool {
+        match result {
+            Ok(_) => {
+                let diag = Yaml::map([
+                    ("got", Yaml::Str("success (no error)".into())),
+                    ("expected", Yaml::Str("a libvirt error".into())),
+                ]);
+                self.point(false, desc, Some(diag))
+            }
+            Err(e) => {
+                let e: LibvirtError = e.into();
+                if e.is_unsupported() {
+                    self.skip_point(desc, &unsupported_reason(&e));
+                    return true;
+                }
+                let passed = self.point(true, desc, None);
+                self.note(&format!(
+                    "failed as expected with libvirt error {}: {}",
+                    e.code_name(),
+                    e.message().trim()
+                ));
+                passed
             }
         }
     }
@@ -259,6 +293,25 @@ mod tests {
             "{tap}"
         );
         assert!(tap.contains("ok 2 - y\n"), "{tap}");
+    }
+
+    #[test]
+    fn err_any_passes_on_any_error_and_notes_its_code() {
+        let (tap, code) = run(|t| {
+            t.plan(3);
+            t.err_any(err(ErrorNumber::OperationFailed, "bad image"), "fails");
+            t.err_any(Ok::<_, LibvirtError>(()), "must fail");
+            t.err_any(err(ErrorNumber::NoSupport, "no restore"), "unsupported");
+            Ok(())
+        });
+        assert_eq!(code, 1, "{tap}");
+        assert!(tap.contains("ok 1 - fails\n# failed as expected with libvirt error OperationFailed (9): bad image\n"), "{tap}");
+        assert!(tap.contains("not ok 2 - must fail\n"), "{tap}");
+        assert!(tap.contains("got: success (no error)"), "{tap}");
+        assert!(
+            tap.contains("ok 3 - unsupported # SKIP unsupported by driver"),
+            "{tap}"
+        );
     }
 
     #[test]

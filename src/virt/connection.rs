@@ -29,8 +29,11 @@ pub fn silence_libvirt_errors() {
 }
 
 /// Start libvirt's default event loop in a background thread, once per
-/// process. Keepalive needs it; the thread lives until the process exits.
-fn start_event_loop() -> bool {
+/// process, and say whether it runs. Keepalive needs it, and so does
+/// anything that receives events (domain lifecycle callbacks, stream
+/// callbacks); the thread lives until the process exits. Calling it again
+/// is cheap and never starts a second loop.
+pub fn start_event_loop() -> bool {
     static RUNNING: OnceLock<bool> = OnceLock::new();
     *RUNNING.get_or_init(|| {
         if virt::event::event_register_default_impl().is_err() {

@@ -76,6 +76,18 @@ impl From<ConnectError> for Stop {
     }
 }
 
+/// Removes the script's scratch directory when dropped (see
+/// [`Context::scratch_cleanup`]).
+#[must_use = "the directory is removed when the guard is dropped"]
+pub struct ScratchCleanup<'a>(&'a Context);
+
+impl Drop for ScratchCleanup<'_> {
+    fn drop(&mut self) {
+        // A file that cannot be removed is reported by the fixture.
+        let _ = self.0.remove_scratch();
+    }
+}
+
 /// Connection, name allocation, scratch files and configuration for one
 /// script.
 pub struct Context {
@@ -204,6 +216,23 @@ impl Context {
         Ok(self.scratch_dir()?.join(name))
     }
 
+    /// Removes the scratch directory and everything in it: what a script
+    /// does when it is done with its files (images, guest consoles), so
+    /// that the fixture finds nothing left over.
+    pub fn remove_scratch(&self) -> std::io::Result<()> {
+        match std::fs::remove_dir_all(&self.scratch) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    /// [`Context::remove_scratch`] when the guard is dropped, however the
+    /// script ends (a skip half-way included):
+    /// `let _scratch = cx.scratch_cleanup();`.
+    pub fn scratch_cleanup(&self) -> ScratchCleanup<'_> {
+        ScratchCleanup(self)
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -300,6 +329,13 @@ mod tests {
             cx.scratch_file("x.img").expect("path"),
             expected.join("x.img")
         );
+        std::fs::write(expected.join("x.img"), b"x").expect("write");
+        cx.remove_scratch().expect("removed");
+        assert!(!expected.exists());
+        cx.remove_scratch().expect("removing twice is fine");
+        std::fs::write(cx.scratch_file("y.img").expect("path"), b"y").expect("write");
+        drop(cx.scratch_cleanup());
+        assert!(!expected.exists(), "the guard removed it");
         let other = dir.path().join("given");
         let cx = cx.with_scratch_dir(&other).with_namespace("tck-zzzzz-");
         assert_eq!(cx.scratch_dir().expect("created"), other);

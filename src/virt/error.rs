@@ -20,13 +20,20 @@ use virt::error::{ErrorDomain, ErrorDomainEnum, ErrorNumber, ErrorNumberEnum};
 ///
 /// Deliberately not included: `ConfigUnsupported` (67, an XML construct the
 /// driver rejects — the XML is often what is under test), `InvalidArg` (8,
-/// which `virCheckFlags` also raises for unknown flags, but equally for real
-/// misuse), and `OperationInvalid` (55, the object is in the wrong state).
+/// raised for real misuse too; but see [`UNSUPPORTED_FLAGS_MESSAGE`]), and
+/// `OperationInvalid` (55, the object is in the wrong state).
 pub const UNSUPPORTED_CODES: [ErrorNumber; 3] = [
     ErrorNumber::NoSupport,
     ErrorNumber::OperationUnsupported,
     ErrorNumber::ArgumentUnsupported,
 ];
+
+/// How libvirt's `virCheckFlags` words its `InvalidArg` error when a
+/// driver does not implement a flag of an API it does implement ("unsupported
+/// flags (0x2) in function testDomainSnapshotDelete"): a driver limit like
+/// `ArgumentUnsupported`, not misuse, so [`LibvirtError::is_unsupported`]
+/// counts it.
+pub const UNSUPPORTED_FLAGS_MESSAGE: &str = "unsupported flags (";
 
 /// A libvirt error with what tck was doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +89,12 @@ impl LibvirtError {
     }
 
     /// Whether the error means the driver does not support the operation
-    /// (see [`UNSUPPORTED_CODES`]).
+    /// (see [`UNSUPPORTED_CODES`]), or a flag of it (an `InvalidArg` worded
+    /// as [`UNSUPPORTED_FLAGS_MESSAGE`]).
     pub fn is_unsupported(&self) -> bool {
         UNSUPPORTED_CODES.iter().any(|c| self.code.is(*c))
+            || (self.code.is(ErrorNumber::InvalidArg)
+                && self.message.contains(UNSUPPORTED_FLAGS_MESSAGE))
     }
 
     /// The code as script authors write it, with its C value: `NoDomain (42)`.
@@ -193,7 +203,15 @@ mod tests {
             ErrorNumber::InternalError,
         ] {
             assert!(!LibvirtError::new(c, "x").is_unsupported(), "{c:?}");
-        }
+        } // virCheckFlags: a flag the driver does not implement.
+        assert!(LibvirtError::new(
+            ErrorNumber::InvalidArg,
+            "unsupported flags (0x2) in function testDomainSnapshotDelete"
+        )
+        .is_unsupported());
+        assert!(
+            !LibvirtError::new(ErrorNumber::InvalidArg, "name must not be empty").is_unsupported()
+        );
     }
 
     #[test]

@@ -20,8 +20,9 @@ use super::builders::{
     DomainBuilder, NetworkBuilder, NwFilterBuilder, SecretBuilder, StoragePoolBuilder,
     StorageVolBuilder,
 };
-use super::caps::{Capabilities, CapsError, Guest};
+use super::caps::{Capabilities, CapsError, DomainCapabilities, Guest};
 use super::context::{Context, BRIDGE_NAME_MAX};
+use super::error::LibvirtError;
 use crate::script::Stop;
 
 /// Constraints on the generic guest; `None` means "best available".
@@ -246,6 +247,34 @@ impl Context {
         Ok(choose_guest(&self.caps()?, &GuestPrefs::default())?)
     }
 
+    /// The best guest under `prefs` (e.g. a machine type); when the
+    /// capabilities offer none, a skip saying what the driver offers.
+    pub fn guest_with(&self, prefs: &GuestPrefs) -> Result<GuestChoice, Stop> {
+        choose_guest(&self.caps()?, prefs)
+            .map_err(|e| Stop::Skip(format!("unsupported by driver: {e}")))
+    }
+
+    /// The domain capabilities for `guest` (its emulator, arch, machine
+    /// and domain type).
+    pub fn domain_caps(&self, guest: &GuestChoice) -> Result<DomainCapabilities, Stop> {
+        let xml = self
+            .connect()?
+            .domain_capabilities(
+                guest.emulator.as_deref(),
+                Some(&guest.arch),
+                guest.machine.as_deref(),
+                Some(&guest.domain_type),
+                0,
+            )
+            .map_err(|e| {
+                LibvirtError::from(e).context(format!(
+                    "cannot get the domain capabilities of {}",
+                    guest.describe()
+                ))
+            })?;
+        Ok(DomainCapabilities::parse(&xml)?)
+    }
+
     /// The generic domain named `name` (usually `cx.name("…")`), chosen from
     /// capabilities; it idles in firmware (see `booted_domain` for a guest
     /// that runs an OS).
@@ -434,6 +463,17 @@ mod tests {
             Some(cx.name("s"))
         );
         assert_eq!(cx.volume("v").name(), "v");
+
+        let dc = cx.domain_caps(&cx.guest().unwrap()).unwrap();
+        assert_eq!(dc.domain_type, "test");
+        let nope = GuestPrefs {
+            machine: Some("no-such-machine".into()),
+            ..Default::default()
+        };
+        match cx.guest_with(&nope) {
+            Err(Stop::Skip(why)) => assert!(why.starts_with("unsupported by driver"), "{why}"),
+            other => panic!("expected a skip, got {other:?}"),
+        }
         assert_eq!(cx.nwfilter("f").name(), "f");
         cx.close().unwrap();
     }

@@ -26,10 +26,6 @@ use virt::network::Network;
 /// The guest's only NIC, as its kernel names it.
 pub const GUEST_NIC: &str = "eth0";
 
-/// How long a booted guest may take to print its ready line (TCG on a
-/// loaded host takes up to ~8 s; KVM well under 3 s).
-pub const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// How long one guest command may take.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -124,7 +120,7 @@ impl Context {
                 "cannot start guest {name} with filter {filter}: {e}"
             ))
         })?;
-        media::wait_ready(&dom, BOOT_TIMEOUT)?;
+        self.wait_booted(&dom)?;
         let shell = GuestShell::connect(&socket, Duration::from_secs(20))?;
         let live = dom.xml_desc(0)?;
         let console = media::ready::console_file(&dom)?;

@@ -20,7 +20,7 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub mod capture;
 pub mod nwfilter;
@@ -80,22 +80,6 @@ fn run(program: &str, args: &[&str]) -> Result<String, HostError> {
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Calls `check` every `interval` until it returns true or `timeout` has
-/// passed; returns its last answer. For host state that follows a libvirt
-/// call asynchronously (a daemon exiting after SIGTERM).
-pub fn wait_until(timeout: Duration, interval: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if check() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(interval);
-    }
 }
 
 // ------------------------------------------------------------------ links
@@ -509,9 +493,12 @@ pub fn assert_link_gone(
             Yaml::map([("got", Yaml::from("no device name to look for"))]),
         );
     };
-    let gone = wait_until(Duration::from_secs(2), Duration::from_millis(20), || {
-        !link_exists(dev)
-    });
+    let gone = super::poll::until(
+        Duration::from_secs(2),
+        || Ok::<_, std::convert::Infallible>(!link_exists(dev)),
+        |gone| *gone,
+    )
+    .unwrap_or(false);
     let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
     t.point(gone, desc, diag)
 }
@@ -805,6 +792,46 @@ impl Rule {
         self.words().any(|w| w.eq_ignore_ascii_case(word))
     }
 
+    /// Whether two consecutive words are `first` then `second`, and not
+    /// negated (iptables' `! -s X`; nftables' `saddr != X` does not match
+    /// since `!=` sits between).
+    fn has_pair(&self, firsts: &[&str], second: &str) -> bool {
+        let words: Vec<&str> = self.words().collect();
+        words.windows(2).enumerate().any(|(i, w)| {
+            firsts.contains(&w[0]) && w[1] == second && (i == 0 || words[i - 1] != "!")
+        })
+    }
+
+    /// The rule matches packets from the network `cidr` (`-s X`, `ip saddr X`).
+    pub fn from_net(&self, cidr: &str) -> bool {
+        self.has_pair(&["-s", "--source", "saddr"], cidr)
+    }
+
+    /// The rule matches packets to the network `cidr` (`-d X`, `ip daddr X`).
+    pub fn to_net(&self, cidr: &str) -> bool {
+        self.has_pair(&["-d", "--destination", "daddr"], cidr)
+    }
+
+    /// The rule matches packets arriving on `dev` (`-i`, `iif`, `iifname`).
+    pub fn in_dev(&self, dev: &str) -> bool {
+        self.has_pair(&["-i", "--in-interface", "iif", "iifname"], dev)
+    }
+
+    /// The rule matches packets leaving through `dev` (`-o`, `oif`, `oifname`).
+    pub fn out_dev(&self, dev: &str) -> bool {
+        self.has_pair(&["-o", "--out-interface", "oif", "oifname"], dev)
+    }
+
+    /// The rule only matches replies to connections already seen
+    /// (`--ctstate RELATED,ESTABLISHED`, `ct state established,related`).
+    pub fn replies_only(&self) -> bool {
+        self.words().any(|w| {
+            w.to_ascii_lowercase()
+                .split(',')
+                .any(|s| s == "established")
+        })
+    }
+
     /// Source NAT by masquerading (`-j MASQUERADE`, `masquerade`).
     pub fn is_masquerade(&self) -> bool {
         self.has_word("masquerade")
@@ -895,13 +922,20 @@ pub fn parse_nft_ruleset(text: &str) -> Vec<Rule> {
     rules
 }
 
+/// Every rule an iptables-save-style tool lists: `iptables-save`
+/// (family `ipv4`), `ip6tables-save` (`ipv6`) or `ebtables-save` (`eb`,
+/// where network filters put their MAC/ARP rules). Needs root.
+pub fn saved_rules(program: &str, family: &str) -> Result<Vec<Rule>, HostError> {
+    Ok(parse_iptables_save(&run(program, &[])?, family))
+}
+
 /// Every rule of `backend` on the host: `iptables-save` (IPv4) or
 /// `nft list ruleset`. Needs root.
 pub fn list_rules(backend: Backend) -> Result<Vec<Rule>, HostError> {
-    Ok(match backend {
-        Backend::Iptables => parse_iptables_save(&run("iptables-save", &[])?, "ipv4"),
-        Backend::Nftables => parse_nft_ruleset(&run("nft", &["list", "ruleset"])?),
-    })
+    match backend {
+        Backend::Iptables => saved_rules("iptables-save", "ipv4"),
+        Backend::Nftables => Ok(parse_nft_ruleset(&run("nft", &["list", "ruleset"])?)),
+    }
 }
 
 /// Whether `rule` belongs to libvirt's network driver: iptables chains
@@ -932,6 +966,7 @@ mod tests {
     const IPTABLES: &str = include_str!("../../tests/data/hostnet/iptables-save-nat-and-route.txt");
     const NFT: &str = include_str!("../../tests/data/hostnet/nft-ruleset-nat.txt");
     const DOMAIN: &str = include_str!("../../tests/data/hostnet/domain-live-nic.xml");
+    const EBTABLES: &str = include_str!("../../tests/data/hostnet/ebtables-save-clean-traffic.txt");
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
@@ -1120,7 +1155,35 @@ mod tests {
             .iter()
             .any(|r| r.chain == "LIBVIRT_FWO" && r.is_accept() && r.mentions("tck-devnet-a")));
 
+        // Directions: out of the guests' subnet through the bridge, and
+        // back in, replies only under NAT.
+        let (cidr, br) = ("10.253.77.0/24", "tck-devnet-a");
+        let outward: Vec<_> = nat
+            .iter()
+            .filter(|r| r.is_accept() && r.from_net(cidr) && r.in_dev(br))
+            .collect();
+        assert_eq!(outward.len(), 1, "{outward:#?}");
+        let inward: Vec<_> = nat
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net(cidr) && r.out_dev(br))
+            .collect();
+        assert_eq!(inward.len(), 1, "{inward:#?}");
+        assert!(inward[0].replies_only());
+        assert!(!outward[0].replies_only());
+        // `! -d 10.253.77.0/24` is not "to the subnet".
+        let masq = nat.iter().find(|r| r.is_masquerade()).unwrap();
+        assert!(masq.from_net(cidr) && !masq.to_net(cidr), "{masq}");
+
         let route = network_rules(&rules, &["10.253.78.0/24", "tck-devnet-r"]);
+        let back: Vec<_> = route
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net("10.253.78.0/24") && r.out_dev("tck-devnet-r"))
+            .collect();
+        assert_eq!(back.len(), 1);
+        assert!(
+            !back[0].replies_only(),
+            "routed: new connections come in too"
+        );
         assert_eq!(route.len(), 14, "{route:#?}");
         assert!(!route.iter().any(|r| r.is_masquerade()), "routed: no NAT");
         assert!(route
@@ -1129,6 +1192,24 @@ mod tests {
         assert!(network_rules(&rules, &["10.9.9.0/24", "tck-gone"]).is_empty());
         // Whole words only: a bridge whose name is a prefix of another's.
         assert!(network_rules(&rules, &["tck-devnet"]).is_empty());
+    }
+
+    #[test]
+    fn ebtables_rules_of_a_filtered_guest_nic() {
+        let rules = parse_iptables_save(EBTABLES, "eb");
+        assert_eq!(rules.len(), 29);
+        assert!(rules.iter().all(|r| r.table == "nat" && r.family == "eb"));
+        let mac: Vec<_> = rules.iter().filter(|r| r.chain == "I-vnet7-mac").collect();
+        assert_eq!(mac.len(), 2);
+        assert!(mac[0].mentions("52:54:00:de:77:01") && mac[0].has_word("return"));
+        assert!(mac[1].has_word("drop"));
+        let hooks: Vec<_> = rules
+            .iter()
+            .filter(|r| r.mentions("libvirt-I-vnet7"))
+            .collect();
+        assert_eq!(hooks.len(), 1);
+        assert!(hooks[0].in_dev("vnet7") && hooks[0].chain == "PREROUTING");
+        assert!(!rules.iter().any(is_libvirt_network_rule));
     }
 
     #[test]
@@ -1155,6 +1236,20 @@ mod tests {
         assert!(mine
             .iter()
             .any(|r| r.chain == "guest_output" && r.is_accept() && r.mentions("tck-br0")));
+        let cidr = "10.253.77.0/24";
+        let outward: Vec<_> = mine
+            .iter()
+            .filter(|r| r.is_accept() && r.from_net(cidr) && r.in_dev("tck-br0"))
+            .collect();
+        assert_eq!(outward.len(), 1, "{outward:#?}");
+        let inward: Vec<_> = mine
+            .iter()
+            .filter(|r| r.is_accept() && r.to_net(cidr) && r.out_dev("tck-br0"))
+            .collect();
+        assert_eq!(inward.len(), 1, "{inward:#?}");
+        assert!(inward[0].replies_only() && !outward[0].replies_only());
+        // `ip daddr != X` is not "to the subnet".
+        assert!(masq.iter().all(|r| r.from_net(cidr) && !r.to_net(cidr)));
         let ip6: Vec<_> = rules.iter().filter(|r| r.family == "ip6").collect();
         assert_eq!(ip6.len(), 1);
         assert_eq!(ip6[0].chain, "forward");
@@ -1170,27 +1265,6 @@ mod tests {
             ("inet", "input")
         );
         assert_eq!(other[0].text, "tcp dport { 22, 80 } accept");
-    }
-
-    #[test]
-    fn wait_until_polls_until_true_or_the_deadline() {
-        let mut n = 0;
-        assert!(wait_until(
-            Duration::from_secs(5),
-            Duration::from_millis(1),
-            || {
-                n += 1;
-                n == 3
-            }
-        ));
-        assert_eq!(n, 3);
-        let start = Instant::now();
-        assert!(!wait_until(
-            Duration::from_millis(30),
-            Duration::from_millis(5),
-            || false
-        ));
-        assert!(start.elapsed() >= Duration::from_millis(30));
     }
 
     #[test]

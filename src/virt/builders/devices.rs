@@ -130,6 +130,13 @@ impl Disk {
         self
     }
 
+    /// The `<disk>` XML alone, for `attach_device_flags`,
+    /// `detach_device_flags` and `update_device_flags` on a domain of
+    /// `domain_type` (`kvm`, `qemu`, `test`…).
+    pub fn as_xml(&self, domain_type: &str) -> String {
+        self.element(domain_type).to_xml()
+    }
+
     pub(super) fn element(&self, domain_type: &str) -> Element {
         let (kind, source) = match &self.source {
             DiskSource::File(p) => ("file", Some(Element::new("source").attr("file", p))),
@@ -175,6 +182,45 @@ impl Disk {
                     .as_ref()
                     .map(|s| Element::with_text("serial", s)),
             )
+    }
+}
+
+// ------------------------------------------------------------ controllers
+
+/// A `<controller>`, e.g. `Controller::new("scsi").model("virtio-scsi")`
+/// for disks on `bus='scsi'` (which, unlike SATA, can be hot-plugged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    kind: String,
+    index: Option<u32>,
+    model: Option<String>,
+}
+
+impl Controller {
+    /// A controller of `kind`: `scsi`, `usb`, `sata`, `virtio-serial`,
+    /// `pci`…
+    pub fn new(kind: &str) -> Controller {
+        Controller {
+            kind: kind.to_string(),
+            index: None,
+            model: None,
+        }
+    }
+    pub fn index(mut self, index: u32) -> Controller {
+        self.index = Some(index);
+        self
+    }
+    /// `virtio-scsi`, `lsilogic`, `qemu-xhci`, `pcie-root-port`…
+    pub fn model(mut self, model: &str) -> Controller {
+        self.model = Some(model.to_string());
+        self
+    }
+
+    pub(super) fn element(&self) -> Element {
+        Element::new("controller")
+            .attr("type", &self.kind)
+            .attr_opt("index", self.index)
+            .attr_opt("model", self.model.as_deref())
     }
 }
 
@@ -300,6 +346,11 @@ impl Interface {
         self
     }
 
+    /// The `<interface>` XML alone, for attaching and detaching.
+    pub fn as_xml(&self) -> String {
+        self.element().to_xml()
+    }
+
     pub(super) fn element(&self) -> Element {
         let mut source = Element::new("source");
         for (k, v) in &self.source {
@@ -377,6 +428,11 @@ impl Hostdev {
     pub fn managed(mut self, managed: bool) -> Hostdev {
         self.managed = managed;
         self
+    }
+
+    /// The `<hostdev>` XML alone, for attaching and detaching.
+    pub fn as_xml(&self) -> String {
+        self.element().to_xml()
     }
 
     pub(super) fn element(&self) -> Element {

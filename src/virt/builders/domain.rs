@@ -11,7 +11,7 @@
 
 use super::devices::yes_no;
 pub use super::devices::{
-    Chardev, Disk, Filesystem, Graphics, Hostdev, Interface, Rng, Virtualport,
+    Chardev, Controller, Disk, Filesystem, Graphics, Hostdev, Interface, Rng, Virtualport,
 };
 use super::Size;
 use crate::virt::xmltree::Element;
@@ -31,6 +31,8 @@ struct Os {
     loader: Option<Loader>,
     nvram: Option<Nvram>,
     firmware: Option<String>,
+    /// `<firmware><feature enabled=… name=…/>`: constraints on auto-selection.
+    firmware_features: Vec<(String, bool)>,
     bootloader: Option<String>,
 }
 
@@ -193,6 +195,7 @@ pub struct DomainBuilder {
     numatune: Option<(String, String)>,
     seclabels: Vec<SecLabel>,
     emulator: Option<String>,
+    controllers: Vec<Controller>,
     disks: Vec<Disk>,
     interfaces: Vec<Interface>,
     hostdevs: Vec<Hostdev>,
@@ -233,6 +236,7 @@ impl DomainBuilder {
                 loader: None,
                 nvram: None,
                 firmware: None,
+                firmware_features: Vec::new(),
                 bootloader: None,
             },
             features: Vec::new(),
@@ -243,6 +247,7 @@ impl DomainBuilder {
             numatune: None,
             seclabels: Vec::new(),
             emulator: None,
+            controllers: Vec::new(),
             disks: Vec::new(),
             interfaces: Vec::new(),
             hostdevs: Vec::new(),
@@ -396,6 +401,12 @@ impl DomainBuilder {
         self.os.firmware = Some(firmware.to_string());
         self
     }
+    /// A constraint on firmware auto-selection, e.g.
+    /// `.firmware_feature("secure-boot", false)`.
+    pub fn firmware_feature(mut self, name: &str, enabled: bool) -> Self {
+        self.os.firmware_features.push((name.to_string(), enabled));
+        self
+    }
 
     /// A `<features>` flag: `acpi`, `apic`, `pae`, `hap`…
     pub fn feature(mut self, name: &str) -> Self {
@@ -446,6 +457,10 @@ impl DomainBuilder {
         self
     }
 
+    pub fn controller(mut self, c: Controller) -> Self {
+        self.controllers.push(c);
+        self
+    }
     pub fn disk(mut self, disk: Disk) -> Self {
         self.disks.push(disk);
         self
@@ -555,6 +570,9 @@ impl DomainBuilder {
                 .as_ref()
                 .map(|e| Element::with_text("emulator", e)),
         );
+        for x in &self.controllers {
+            devices.push(x.element());
+        }
         for x in &self.disks {
             devices.push(x.element(&self.domain_type));
         }
@@ -603,6 +621,13 @@ impl DomainBuilder {
                     .attr_opt("machine", os.machine.as_deref())
                     .text(&os.os_type),
             )
+            .child_opt((!os.firmware_features.is_empty()).then(|| {
+                Element::new("firmware").children(os.firmware_features.iter().map(|(n, on)| {
+                    Element::new("feature")
+                        .attr("enabled", yes_no(*on))
+                        .attr("name", n)
+                }))
+            }))
             .child_opt(os.loader.as_ref().map(|l| {
                 Element::new("loader")
                     .attr_opt("readonly", l.readonly.map(yes_no))
@@ -847,6 +872,42 @@ mod tests {
     }
 
     #[test]
+    fn controllers_survive_define_and_device_xml_attaches_alone() {
+        let b = DomainBuilder::new("test", "tck-b-ctrl")
+            .controller(Controller::new("scsi").index(0).model("virtio-scsi"))
+            .disk(Disk::file("/a.img", "sda").bus("scsi"));
+        let back = define_and_read_back(&b);
+        let scsi = back
+            .find_all("devices/controller")
+            .into_iter()
+            .find(|c| c.get_attr("type") == Some("scsi"))
+            .expect("a scsi controller");
+        assert_eq!(scsi.get_attr("model"), Some("virtio-scsi"));
+        assert_eq!(scsi.get_attr("index"), Some("0"));
+
+        // Device XML on its own is what attach/detach take.
+        let conn = test_conn();
+        let dom = conn
+            .create_domain_xml(&DomainBuilder::new("test", "tck-b-attach").as_xml(), 0)
+            .expect("create");
+        let disk = Disk::file("/b.img", "vdb").bus("virtio");
+        assert!(
+            disk.as_xml("test").starts_with("<disk "),
+            "{}",
+            disk.as_xml("test")
+        );
+        dom.attach_device_flags(&disk.as_xml("test"), 0)
+            .expect("attach the disk");
+        let live = parse(&dom.xml_desc(0).expect("xml"));
+        assert_eq!(live.find_attr("devices/disk/target", "dev"), Some("vdb"));
+        let nic = Interface::network("default").mac("52:54:00:00:00:02");
+        assert!(nic.as_xml().starts_with("<interface "), "{}", nic.as_xml());
+        let usb = Hostdev::usb_id(0x046d, 0xc52b).as_xml();
+        assert!(usb.contains("<vendor id=\"0x046d\"/>"), "{usb}");
+        dom.destroy().expect("destroy");
+    }
+
+    #[test]
     fn interfaces_survive_define() {
         let b = DomainBuilder::new("test", "tck-b-nics")
             .interface(
@@ -1035,5 +1096,14 @@ mod tests {
         assert_eq!(e.find_attr("maxMemory", "slots"), Some("16"));
         assert_eq!(e.find_attr("maxMemory", "unit"), Some("GiB"));
         assert_eq!(e.find_attr("os", "firmware"), Some("efi"));
+        let f = DomainBuilder::new("kvm", "x")
+            .firmware("efi")
+            .firmware_feature("secure-boot", false)
+            .to_element();
+        assert_eq!(
+            f.find_attr("os/firmware/feature", "name"),
+            Some("secure-boot")
+        );
+        assert_eq!(f.find_attr("os/firmware/feature", "enabled"), Some("no"));
     }
 }

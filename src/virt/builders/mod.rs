@@ -23,8 +23,8 @@ pub mod secret;
 pub mod volume;
 
 pub use domain::{
-    Chardev, CpuSpec, Disk, DomainBuilder, Filesystem, Graphics, Hostdev, Interface, Rng, SecLabel,
-    Virtualport,
+    Chardev, Controller, CpuSpec, Disk, DomainBuilder, Filesystem, Graphics, Hostdev, Interface,
+    Rng, SecLabel, Virtualport,
 };
 pub use network::{DhcpHost, Ip, NetworkBuilder};
 pub use nwfilter::{NwFilterBuilder, Rule};

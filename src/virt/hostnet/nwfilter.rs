@@ -10,6 +10,10 @@
 //! underneath, `ebtables-save`, `iptables-save` and `ip6tables-save` print
 //! the same format, which [`super::parse_iptables_save`] reads.
 //!
+//! [`super::saved_rules`] lists one tool's rules; [`FilterRules`] reads
+//! the three tools' output once for both their rules and their chain
+//! declarations, which following jumps needs.
+//!
 //! A guest's rules are found semantically: the *entry* rules are those that
 //! match its host device (`-i tap` / `-o tap` for ebtables, `--physdev-in
 //! tap` / `--physdev-out tap` for iptables), and its rules are everything
@@ -30,7 +34,8 @@ pub enum Direction {
     ToGuest,
 }
 
-/// A user chain: family (`bridge`, `ipv4`, `ipv6`), table and name.
+/// A user chain: family (`eb`, `ipv4`, `ipv6`, as [`super::saved_rules`]
+/// names them), table and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Chain {
     pub family: String,
@@ -69,7 +74,7 @@ pub fn parse_save_chains(text: &str, family: &str) -> Vec<Chain> {
 /// The tools whose output [`FilterRules::list`] reads, with the family
 /// each gives its rules.
 pub const SAVE_TOOLS: [(&str, &str); 3] = [
-    ("ebtables-save", "bridge"),
+    ("ebtables-save", "eb"),
     ("iptables-save", "ipv4"),
     ("ip6tables-save", "ipv6"),
 ];
@@ -257,7 +262,7 @@ mod tests {
     const MAC: &str = "52:54:00:de:77:01";
 
     fn during() -> FilterRules {
-        FilterRules::parse(&[("bridge", EB), ("ipv4", IPT)])
+        FilterRules::parse(&[("eb", EB), ("ipv4", IPT)])
     }
 
     #[test]
@@ -285,7 +290,7 @@ mod tests {
             name: format!("FI-{TAP}"),
         }));
         assert!(c.iter().any(|c| c.table == "nat"));
-        let c = parse_save_chains(EB, "bridge");
+        let c = parse_save_chains(EB, "eb");
         assert!(c.iter().all(|c| c.table == "nat"));
         assert!(c.iter().any(|c| c.name == format!("libvirt-I-{TAP}")));
     }
@@ -294,7 +299,7 @@ mod tests {
     fn a_guests_layer2_rules_follow_from_its_device() {
         let f = during();
         let from = f.rules_of(TAP, Direction::FromGuest);
-        let bridge: Vec<&&Rule> = from.iter().filter(|r| r.family == "bridge").collect();
+        let bridge: Vec<&&Rule> = from.iter().filter(|r| r.family == "eb").collect();
         // MAC, IPv4 source and ARP checks of clean-traffic, found without
         // naming a chain.
         assert!(bridge
@@ -356,7 +361,7 @@ mod tests {
 
     #[test]
     fn nothing_names_the_device_after_the_guest_stops() {
-        let f = FilterRules::parse(&[("bridge", EB_AFTER), ("ipv4", IPT_AFTER)]);
+        let f = FilterRules::parse(&[("eb", EB_AFTER), ("ipv4", IPT_AFTER)]);
         assert_eq!(f.traces_of(TAP), Vec::<String>::new());
         assert!(f.rules_of(TAP, Direction::FromGuest).is_empty());
         // libvirt's own top-level chains stay.
@@ -367,7 +372,7 @@ mod tests {
     fn jump_cycles_and_verdicts_are_handled() {
         let text = "*nat\n:PREROUTING ACCEPT\n:A RETURN\n:B RETURN\n\
                     -A PREROUTING -i t0 -j A\n-A A -j B\n-A B -j A\n-A B -p IPv4 -j ACCEPT\n";
-        let f = FilterRules::parse(&[("bridge", text)]);
+        let f = FilterRules::parse(&[("eb", text)]);
         let names: Vec<String> = f
             .chains_of("t0", Direction::FromGuest)
             .into_iter()

@@ -1,0 +1,47 @@
+//! Saves a running transient domain to a file (it goes away) and restores it from that file (it is back, running and still transient).
+
+use tck::prelude::*;
+use tck::virt::shim::domain_save;
+
+pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    t.plan(8);
+    let conn = cx.connect()?;
+    let name = cx.name("dom");
+    let image = cx.scratch_file("saved.img")?;
+
+    let dom = t.ok_result(
+        conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0),
+        "create a transient domain",
+    )?;
+    let uuid = dom.uuid_string()?;
+    t.ok_result(
+        domain_save(&dom, &image),
+        "save the running transient domain",
+    )?;
+    t.err_code(
+        conn.lookup_domain_by_name(&name),
+        ErrorNumber::NoDomain,
+        "the saved transient domain is gone",
+    );
+
+    t.ok_result(
+        conn.restore_domain(&image.to_string_lossy()),
+        "restore the domain from its image",
+    )?;
+    let back = t.ok_result(
+        conn.lookup_domain_by_name(&name),
+        "the restored domain is found by name",
+    )?;
+    t.is(
+        back.uuid_string()?,
+        uuid.as_str(),
+        "the restored domain has the saved UUID",
+    );
+    t.ok(
+        back.is_active()? && !back.is_persistent()?,
+        "the restored domain runs and is still transient",
+    );
+    t.ok_result(back.destroy(), "destroy the restored domain")?;
+    std::fs::remove_file(&image)?;
+    Ok(())
+}

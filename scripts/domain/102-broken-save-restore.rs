@@ -1,0 +1,47 @@
+//! Restoring a save image whose end was cut off fails and leaves no domain behind.
+
+use tck::prelude::*;
+use tck::virt::shim::domain_save;
+
+/// At most this much is cut from the end of the image (at most half of it).
+const CUT: u64 = 512 * 1024;
+
+pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    t.plan(5);
+    let conn = cx.connect()?;
+    let name = cx.name("dom");
+    let image = cx.scratch_file("saved.img")?;
+
+    let dom = t.ok_result(
+        conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0),
+        "create a transient domain",
+    )?;
+    let uuid = dom.uuid_string()?;
+    t.ok_result(
+        domain_save(&dom, &image),
+        "save the running transient domain",
+    )?;
+
+    let file = std::fs::OpenOptions::new().write(true).open(&image)?;
+    let len = file.metadata()?.len();
+    let keep = len - CUT.min(len / 2);
+    file.set_len(keep)?;
+    t.note(&format!("cut the save image from {len} to {keep} bytes"));
+
+    t.err_any(
+        conn.restore_domain(&image.to_string_lossy()),
+        "restoring the truncated image fails",
+    );
+    t.err_code(
+        conn.lookup_domain_by_name(&name),
+        ErrorNumber::NoDomain,
+        "no domain is left by name after the failed restore",
+    );
+    t.err_code(
+        conn.lookup_domain_by_uuid_string(&uuid),
+        ErrorNumber::NoDomain,
+        "no domain is left by UUID after the failed restore",
+    );
+    std::fs::remove_file(&image)?;
+    Ok(())
+}
