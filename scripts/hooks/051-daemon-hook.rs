@@ -30,8 +30,10 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let before = dir_snapshot(Path::new(HOOK_DIR));
     let daemon = Daemon::find(cx.driver()?)?;
     t.note(&format!(
-        "daemon {} pid {} ({:?})",
-        daemon.name, daemon.pid, daemon.manager
+        "daemon {} pid {}, restarted by: {}",
+        daemon.name,
+        daemon.pid,
+        daemon.command()
     ));
     let pid = daemon.pid;
 

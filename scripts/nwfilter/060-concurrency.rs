@@ -1,4 +1,4 @@
-//! Filters redefined over and over while guests using them start and stop, all at once on separate connections: every operation succeeds, the daemon keeps answering, and afterwards no guest runs, no filter binding or host rule is left, and the filters hold their last definition.
+//! Filters redefined over and over while guests using them start and stop, all at once on separate connections: every operation succeeds, the daemon keeps answering, and afterwards no guest runs, no filter binding or host rule is left, and each filter holds its last successful definition.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use tck::prelude::*;

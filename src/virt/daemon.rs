@@ -121,6 +121,11 @@ pub enum Manager {
         argv: Vec<OsString>,
         env: Vec<(OsString, OsString)>,
         cwd: PathBuf,
+        /// Regular files its stdout and stderr went to (a log), reopened
+        /// for appending; anything else (a terminal, a pipe) becomes
+        /// /dev/null.
+        output: Option<PathBuf>,
+        errors: Option<PathBuf>,
     },
 }
 
@@ -283,6 +288,8 @@ impl Daemon {
                 argv,
                 env,
                 cwd,
+                output,
+                errors,
             } => {
                 self.signal(libc::SIGTERM)?;
                 while alive(self.pid) {
@@ -294,7 +301,8 @@ impl Daemon {
                     }
                     std::thread::sleep(Duration::from_millis(25));
                 }
-                start_direct(exe, argv, env, cwd).map_err(|error| DaemonError::Down {
+                let outputs = (output.as_deref(), errors.as_deref());
+                start_direct(exe, argv, env, cwd, outputs).map_err(|error| DaemonError::Down {
                     command: self.command(),
                     error,
                 })?;
@@ -378,7 +386,18 @@ fn manager_of(pid: i32) -> Manager {
         argv: split_nul(&read("cmdline")),
         env,
         cwd: std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_else(|_| "/".into()),
+        output: log_file(pid, 1),
+        errors: log_file(pid, 2),
     }
+}
+
+/// The regular file a process's descriptor `fd` writes to, if it is one.
+fn log_file(pid: i32, fd: u32) -> Option<PathBuf> {
+    let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    std::fs::metadata(&target)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|_| target)
 }
 
 /// Runs the daemon as it was started: same executable (keeping its
@@ -391,7 +410,18 @@ fn start_direct(
     argv: &[OsString],
     env: &[(OsString, OsString)],
     cwd: &Path,
+    (output, errors): (Option<&Path>, Option<&Path>),
 ) -> Result<(), String> {
+    let sink = |p: Option<&Path>| -> Result<std::process::Stdio, String> {
+        match p {
+            Some(p) => std::fs::OpenOptions::new()
+                .append(true)
+                .open(p)
+                .map(std::process::Stdio::from)
+                .map_err(|e| format!("cannot reopen {}: {e}", p.display())),
+            None => Ok(std::process::Stdio::null()),
+        }
+    };
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(exe);
     if let Some(arg0) = argv.first() {
@@ -402,8 +432,8 @@ fn start_direct(
         .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(cwd)
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stdout(sink(output)?)
+        .stderr(sink(errors)?);
     // SAFETY: setsid is async-signal-safe and touches no memory of ours;
     // it only detaches the child from our session and process group, so
     // the harness's group kill does not reach the daemon.
@@ -499,10 +529,11 @@ mod tests {
             format!(
                 "#!/bin/sh\n\
                  if [ \"$1\" = -d ]; then\n\
-                 \x20 setsid \"$0\" run \"$2\" </dev/null >/dev/null 2>&1 &\n\
+                 \x20 setsid \"$0\" run \"$2\" </dev/null &\n\
                  \x20 exit 0\n\
                  fi\n\
                  echo \"$2 $TCK_FAKE_ENV\" >> {starts}\n\
+                 echo \"started $2\"\n\
                  echo $$ > {pidfile}\n\
                  trap 'exit 0' TERM\n\
                  while :; do sleep 0.05; done\n",
@@ -518,7 +549,9 @@ mod tests {
             (OsString::from("TCK_FAKE_ENV"), OsString::from("env-y")),
             (OsString::from("PATH"), OsString::from("/usr/bin:/bin")),
         ];
-        start_direct(&script, &argv, &env, dir.path()).unwrap();
+        let log = dir.path().join("fake.log");
+        std::fs::write(&log, "").unwrap();
+        start_direct(&script, &argv, &env, dir.path(), (Some(&log), None)).unwrap();
         let wait_pid = |not: i32| {
             let t0 = Instant::now();
             loop {
@@ -543,6 +576,8 @@ mod tests {
                 argv,
                 env,
                 cwd: dir.path().to_path_buf(),
+                output: Some(log.clone()),
+                errors: None,
             },
         };
         assert!(
@@ -558,6 +593,11 @@ mod tests {
             std::fs::read_to_string(&starts).unwrap(),
             "arg-x env-y\narg-x env-y\n",
             "started twice with the same argument and environment"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "started arg-x\nstarted arg-x\n",
+            "its output still goes to its log"
         );
         // Stop the stand-in.
         // SAFETY: signalling our own test process.
@@ -576,6 +616,8 @@ mod tests {
                 argv: vec!["true".into()],
                 env: vec![],
                 cwd: PathBuf::from("/"),
+                output: None,
+                errors: None,
             },
         };
         // SIGTERM to a pid that does not exist fails first.
