@@ -69,6 +69,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Also run scripts that change the host for everyone (restart or
+    /// reload the libvirt daemon, install hook scripts): they declare
+    /// `disruptive` and otherwise skip. Same as `disruptive = true`.
+    #[arg(long)]
+    pub disruptive: bool,
+
     /// Print each script's raw TAP as it ran (one block per script).
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -154,6 +160,9 @@ pub fn main(args: RunArgs) -> ExitCode {
         }
         config.scratch_dir = dir.clone();
     }
+    if args.disruptive {
+        config.disruptive = true;
+    }
     let plan = match selection::plan(&args, &config, found.scripts) {
         Ok(p) => p,
         Err(code) => return code,
@@ -168,6 +177,7 @@ pub fn main(args: RunArgs) -> ExitCode {
         keep_going: eff.keep_going,
         retries: eff.retries,
         force: args.force || config.autoclean,
+        disruptive: config.disruptive,
         keep_raw: eff.verbosity == Verbosity::Verbose
             || eff.outputs.archive.is_some()
             || eff.outputs.junit.is_some(),
