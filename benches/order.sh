@@ -13,7 +13,8 @@
 # short, two are long, the longest comes last in path order), like a suite
 # whose few guest-booting scripts dominate; no libvirt is needed
 # (--no-fixture). uri: the built-in scripts on URI, with the libvirt fixture
-# under a private prefix (PREFIX, default tck-bo-).
+# under a private prefix (PREFIX, default tckb-: short, so bridge names
+# fit) and the guest media of MEDIA (default /var/cache/tck/media).
 #
 # Every round runs both orders, alternating, and the best wall time of each
 # is kept. The run history lives in the temporary directory, never in the
@@ -24,7 +25,7 @@ MODE=${MODE:-synthetic}
 URI=${URI:-qemu:///system}
 JOBS=${JOBS:-2}
 ROUNDS=${ROUNDS:-3}
-PREFIX=${PREFIX:-tck-bo-}
+PREFIX=${PREFIX:-tckb-}
 FILTER=${FILTER:-all()}
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${TCK:-}" ]; then
@@ -54,6 +55,12 @@ synthetic)
     ;;
 uri)
     printf 'uri = "%s"\nprefix = "%s"\nscratch_dir = "%s"\n' "$URI" "$PREFIX" "$dir/scratch" >"$dir/tck.toml"
+    # Guest media prepared in the default cache (`tck prepare`) are shared,
+    # so that the scripts needing a booted guest run as they do for users.
+    media=${MEDIA:-/var/cache/tck/media}
+    if [ -d "$media" ]; then
+        mkdir -p "$dir/scratch" && ln -s "$media" "$dir/scratch/media"
+    fi
     set -- run -q --config "$dir/tck.toml" -j"$JOBS" --filter "$FILTER"
     what="built-in scripts on $URI (filter: $FILTER)"
     ;;

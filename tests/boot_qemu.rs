@@ -1,8 +1,9 @@
 //! Guest media on the real QEMU driver: `prepare` builds them from the
 //! host's kernel and busybox-static, the boot probe finds a domain type
 //! that reaches the ready line (KVM where it can, TCG otherwise), a guest
-//! built like `cx.booted_domain` boots and is seen ready through its
-//! console file, and an ACPI shutdown powers it off.
+//! built like `cx.booted_domain_with_shell` boots, is seen ready through
+//! its console file and runs commands through its shell port, and an ACPI
+//! shutdown powers it off.
 //!
 //! Guests are named with a prefix no other process uses and destroyed
 //! whatever happens.
@@ -91,9 +92,12 @@ fn prepared_media_boot_to_ready_and_power_off_on_acpi_shutdown() {
         name: name.clone(),
     };
     let console = dir.path().join("booted.console");
-    let xml = prepared
-        .domain(&guest, Some(&winner.domain_type), &name, &console)
-        .as_xml();
+    let socket = dir.path().join("booted.shell");
+    let xml = media::Prepared::with_shell(
+        prepared.domain(&guest, Some(&winner.domain_type), &name, &console),
+        &socket,
+    )
+    .as_xml();
     let t0 = Instant::now();
     let dom = conn
         .create_domain_xml(&xml, 0)
@@ -111,6 +115,26 @@ fn prepared_media_boot_to_ready_and_power_off_on_acpi_shutdown() {
         !text.contains("TCK-WARN"),
         "a module failed to load:\n{text}"
     );
+
+    // The shell port runs commands, one connection after another.
+    let t0 = Instant::now();
+    let mut sh = media::GuestShell::connect(&socket, Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("shell answered in {:.2} s", t0.elapsed().as_secs_f64());
+    let t = Duration::from_secs(10);
+    let o = sh.run("uname -s; hostname", t).expect("uname");
+    assert_eq!(o.output, "Linux\ntck-guest\n");
+    let o = sh.run("ls /no/such/dir", t).expect("ls");
+    assert_ne!(o.status, 0);
+    assert!(o.output.contains("/no/such/dir"), "{o:?}");
+    drop(sh);
+    let mut sh = media::GuestShell::connect(&socket, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("reconnect: {e}"));
+    let names = sh
+        .check("cat /sys/class/virtio-ports/*/name", t)
+        .expect("port names");
+    assert_eq!(names.trim(), media::SHELL_PORT);
+    drop(sh);
 
     // virDomainShutdown presses the ACPI power button; /init powers off.
     dom.shutdown().expect("shutdown");

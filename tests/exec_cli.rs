@@ -286,3 +286,46 @@ fn dry_run_on_the_test_driver_lists_nothing_and_changes_nothing() {
     assert!(!owned.exists());
     assert!(dir.path().join("scratch/run/tckother").exists());
 }
+
+/// `--disruptive` (run) and `TCK_DISRUPTIVE=1` / `--disruptive` (exec)
+/// satisfy the `disruptive` requirement; the test driver still fails the
+/// hook scripts' driver requirement, so nothing disruptive runs here.
+#[test]
+fn disruptive_is_allowed_by_flag_or_environment_and_refused_otherwise() {
+    let id = "hooks/051-daemon-hook";
+    let exec = |extra: &[&str], env: Option<&str>| {
+        let mut c = tck();
+        c.args(["exec", id, "--uri", "test:///default"]).args(extra);
+        if let Some(v) = env {
+            c.env("TCK_DISRUPTIVE", v);
+        }
+        let out = c.output().expect("run tck");
+        assert_eq!(out.status.code(), Some(0));
+        text(&out).0
+    };
+    let refused = exec(&[], None);
+    assert!(refused.contains("1..0 # SKIP "), "{refused}");
+    assert!(refused.contains("requires --disruptive"), "{refused}");
+    assert!(refused.contains("unsupported by driver TEST"), "{refused}");
+    for allowed in [exec(&["--disruptive"], None), exec(&[], Some("1"))] {
+        assert!(allowed.contains("unsupported by driver TEST"), "{allowed}");
+        assert!(!allowed.contains("requires --disruptive"), "{allowed}");
+    }
+    assert!(exec(&[], Some("0")).contains("requires --disruptive"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |extra: &[&str]| {
+        let out = tck()
+            .args(["run", "--uri", "test:///default", "-v", "--scratch-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .arg(id)
+            .output()
+            .expect("run tck");
+        text(&out).0
+    };
+    assert!(run(&[]).contains("requires --disruptive"));
+    let with = run(&["--disruptive"]);
+    assert!(with.contains("unsupported by driver TEST"), "{with}");
+    assert!(!with.contains("requires --disruptive"), "{with}");
+}

@@ -18,6 +18,9 @@
 //! `TCK_PREFIX`, else derived from the prefix and the script id; the scratch
 //! directory from `TCK_SCRATCH_DIR`, else `<scratch_dir>/run/<namespace>scratch`.
 //!
+//! `--disruptive` (or `TCK_DISRUPTIVE=1`, which `tck run --disruptive`
+//! sets) allows scripts that declare `disruptive`.
+//!
 //! Unmet requirements print `1..0 # SKIP reason` and exit 0. libvirt never
 //! prints to stderr by itself: its errors are TAP diagnostics.
 
@@ -48,6 +51,11 @@ pub struct ExecArgs {
 
     #[command(flatten)]
     pub config: ConfigArgs,
+
+    /// Allow a script that changes the host for everyone (see `tck run
+    /// --disruptive`); `TCK_DISRUPTIVE=1` does the same.
+    #[arg(long)]
+    pub disruptive: bool,
 }
 
 fn env_var(name: &str) -> Option<String> {
@@ -68,13 +76,16 @@ pub fn main(args: ExecArgs) -> ExitCode {
     if opts.uri.is_none() {
         opts.uri = env_var(env::URI);
     }
-    let config = match Config::load(&opts) {
+    let mut config = match Config::load(&opts) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tck exec: configuration error: {e}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    if args.disruptive || env_var(env::DISRUPTIVE).is_some_and(|v| v == "1") {
+        config.disruptive = true;
+    }
     let mut cx = Context::new(def.id, config.clone());
     if let Some(ns) = env_var(env::PREFIX) {
         if let Err(why) = check_namespace(&ns, &config.prefix) {

@@ -69,6 +69,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Also run scripts that change the host for everyone (restart or
+    /// reload the libvirt daemon, install hook scripts): they declare
+    /// `disruptive` and otherwise skip. Same as `disruptive = true`.
+    #[arg(long)]
+    pub disruptive: bool,
+
     /// Print each script's raw TAP as it ran (one block per script).
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -201,6 +207,9 @@ pub(super) fn load_config(
         }
         config.scratch_dir = dir.clone();
     }
+    if args.disruptive {
+        config.disruptive = true;
+    }
     Ok(config)
 }
 
@@ -232,6 +241,7 @@ pub(super) fn prepare(
         keep_going: eff.keep_going,
         retries: eff.retries,
         force: args.force || config.autoclean,
+        disruptive: config.disruptive,
         keep_raw: eff.verbosity == Verbosity::Verbose
             || eff.outputs.archive.is_some()
             || eff.outputs.junit.is_some(),

@@ -270,8 +270,10 @@ pub fn discover(
 }
 
 /// Does selector `sel` pick the built-in script `id`? An exact id, an area
-/// (`domain`), a directory-like prefix (`domain/`), or a number prefix
-/// (`domain/050`).
+/// (`domain`), a directory-like prefix (`domain/`), a number (`domain/050`)
+/// or the first digits of numbers (`domain/1` picks domain/100–199). A
+/// truncated name does not select (`domain/050-transient-lifecycl` is a
+/// typo to report, not a prefix).
 pub fn selects(sel: &str, id: &str) -> bool {
     if sel == id {
         return true;
@@ -279,10 +281,17 @@ pub fn selects(sel: &str, id: &str) -> bool {
     if sel.ends_with('/') {
         return id.starts_with(sel);
     }
-    match id.strip_prefix(sel) {
-        Some(rest) => rest.starts_with('/') || rest.starts_with('-'),
-        None => false,
-    }
+    let Some(rest) = id.strip_prefix(sel) else {
+        return false;
+    };
+    let partial_number = sel
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+        && sel.contains('/');
+    rest.starts_with('/')
+        || rest.starts_with('-')
+        || (partial_number && rest.bytes().next().is_some_and(|b| b.is_ascii_digit()))
 }
 
 fn walk(path: &Path, out: &mut Vec<Script>, notes: &mut Vec<String>) -> Result<(), DiscoverError> {
@@ -457,7 +466,11 @@ mod tests {
             ["domain/050-transient-lifecycle"]
         );
         assert!(!selects("dom", "domain/050-transient-lifecycle"));
-        assert!(!selects("domain/05", "domain/050-transient-lifecycle"));
+        // The first digits of numbers select every script they start.
+        assert!(selects("domain/05", "domain/050-transient-lifecycle"));
+        assert!(selects("domain/0", "domain/051-transient-autostart"));
+        assert!(!selects("domain/1", "domain/050-transient-lifecycle"));
+        assert_eq!(ids(&["domain/05"]).expect("ok").len(), 2);
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub struct RunSettings {
     /// Remove objects left under the prefix by an earlier run instead of
     /// stopping.
     pub force: bool,
+    /// Scripts may change the host for everyone (`--disruptive`): passed to
+    /// scripts as `TCK_DISRUPTIVE=1`, so that `tck exec` agrees with the
+    /// harness's requirement check.
+    pub disruptive: bool,
     /// Keep each script's raw stdout (its TAP) and complete stderr for
     /// observers (`-v`, the report archive); see [`raw::RawStore`].
     pub keep_raw: bool,
@@ -117,6 +121,7 @@ impl Default for RunSettings {
             keep_going: false,
             retries: 0,
             force: false,
+            disruptive: false,
             keep_raw: false,
             stderr_limit: DEFAULT_STDERR_LIMIT,
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("tck")),

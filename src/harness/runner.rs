@@ -512,6 +512,11 @@ fn command(script: &Script, settings: &RunSettings, namespace: &str, scratch: &P
         .env("TCK_SCRATCH_DIR", scratch)
         .env("TCK_SCRIPT_ID", &script.id)
         .env("TCK_HARNESS", "1");
+    if settings.disruptive {
+        cmd.env("TCK_DISRUPTIVE", "1");
+    } else {
+        cmd.env_remove("TCK_DISRUPTIVE");
+    }
     match &settings.config_path {
         Some(p) => cmd.env("TCK_CONFIG", p),
         None => cmd.env_remove("TCK_CONFIG"),

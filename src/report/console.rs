@@ -225,10 +225,8 @@ impl<W: Write> Console<W> {
             detail.push_str(&runs);
         }
         let word = if Self::masked(r) {
-            self.paint(
-                &format!("{:>7}", r.status.as_str().to_ascii_uppercase()),
-                "33",
-            )
+            // An expected failure, as pytest and deqp-runner call it.
+            self.paint(&format!("{:>7}", "XFAIL"), "33")
         } else {
             self.status_word(r.status, 7)
         };
@@ -244,7 +242,10 @@ impl<W: Write> Console<W> {
         if let Some(m) = r.mask.as_ref().filter(|_| Self::masked(r)) {
             line.push_str(&format!(
                 "  {}",
-                self.paint(&format!("(known broken: {})", safe_line(&m.reason)), "33")
+                self.paint(
+                    &format!("(known broken: {})", shorten(&safe_line(&m.reason), 100)),
+                    "33"
+                )
             ));
         }
         if !r.leaked.is_empty() {
@@ -765,6 +766,15 @@ fn escape_char(c: char, out: &mut String) {
 }
 
 /// Failing test points masked by a known-broken entry (every level).
+/// At most `max` characters of `text`, with an ellipsis when cut (the
+/// whole text is in the reports).
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+    }
+}
+
 fn masked_points(tests: &[TestResult]) -> usize {
     tests
         .iter()
@@ -790,6 +800,13 @@ fn terminal_width() -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_reasons_are_shortened_on_a_character_boundary() {
+        assert_eq!(super::shorten("short", 10), "short");
+        assert_eq!(super::shorten("ééééé", 3), "ééé…");
+        assert_eq!(super::shorten("a b c", 2), "a…");
+    }
+
     use super::*;
     use crate::report::model::{Environment, NotRun};
 
@@ -989,7 +1006,9 @@ mod tests {
         c.run_finished(&report, Duration::from_secs(1));
         let text = String::from_utf8(c.into_inner()).expect("utf-8");
         assert!(
-            text.contains("a/010-known  1 of 1 test points failed  (known broken: bug 42)"),
+            text.contains(
+                "  XFAIL [  0.00s] a/010-known  1 of 1 test points failed  (known broken: bug 42)"
+            ),
             "{text}"
         );
         assert!(

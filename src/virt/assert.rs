@@ -7,6 +7,9 @@
 //!   truncated image fails"); prefer `err_code` wherever it does.
 //! - [`Tap::ok_result`]: the call must succeed; its value is handed back so
 //!   the script can go on with it.
+//! - [`Tap::ok_host`]: the same for an operation on the host that is not a
+//!   libvirt call (a hook installed, a daemon reloaded): its error, any
+//!   `Display`, is the diagnostic.
 //!
 //! Both apply DESIGN.md §4's rule: when the operation under test is not
 //! supported by the driver (see [`super::error::UNSUPPORTED_CODES`]), the
@@ -143,6 +146,42 @@ impl Tap {
                 ];
                 entries.extend(error_yaml(&e).into_iter().filter(|(k, _)| *k != "code"));
                 self.point(false, desc, Some(Yaml::map(entries)));
+                Err(Stop::Done)
+            }
+        }
+    }
+}
+
+impl Tap {
+    /// For a check made before the plan: a `Stop::Skip(reason)` skips the
+    /// whole script (`1..0 # SKIP reason`); other errors pass through.
+    pub fn precondition<T>(&mut self, r: Result<T, Stop>) -> Result<T, Stop> {
+        r.map_err(|e| match e {
+            Stop::Skip(reason) => self.skip_all(&reason),
+            other => other,
+        })
+    }
+
+    /// Passes when a host operation (not a libvirt call) succeeded, and
+    /// hands back its value; on error, a failing point whose diagnostic is
+    /// the error, and `Err(Stop::Done)`.
+    #[track_caller]
+    pub fn ok_host<T, E: std::fmt::Display>(
+        &mut self,
+        result: Result<T, E>,
+        desc: &str,
+    ) -> Result<T, Stop> {
+        match result {
+            Ok(v) => {
+                self.point(true, desc, None);
+                Ok(v)
+            }
+            Err(e) => {
+                self.point(
+                    false,
+                    desc,
+                    Some(Yaml::map([("error", Yaml::Str(e.to_string()))])),
+                );
                 Err(Stop::Done)
             }
         }
@@ -339,6 +378,40 @@ mod tests {
         assert!(!tap.contains("never reached"), "{tap}");
         // Stop::Done: no extra "script stopped early" point.
         assert!(!tap.contains("stopped early"), "{tap}");
+    }
+
+    #[test]
+    fn a_failed_precondition_skips_the_whole_script() {
+        let (tap, code) = run(|t| {
+            t.precondition(Err::<(), _>(Stop::Skip("requires X".into())))?;
+            t.plan(1);
+            t.pass("never");
+            Ok(())
+        });
+        assert_eq!(code, 0, "{tap}");
+        assert!(tap.contains("1..0 # SKIP requires X"), "{tap}");
+        let (tap, _) = run(|t| {
+            let v = t.precondition(Ok::<_, Stop>(3))?;
+            t.plan(1);
+            t.is(v, 3, "passes through");
+            Ok(())
+        });
+        assert!(tap.contains("ok 1 - passes through"), "{tap}");
+    }
+
+    #[test]
+    fn ok_host_passes_values_and_fails_with_the_error() {
+        let (tap, code) = run(|t| {
+            t.plan(2);
+            let v = t.ok_host(Ok::<_, String>(7), "host step")?;
+            t.is(v, 7, "value");
+            t.ok_host(Err::<(), _>("disk on fire"), "another step")?;
+            Ok(())
+        });
+        assert!(code != 0, "{tap}");
+        assert!(tap.contains("ok 1 - host step\n"), "{tap}");
+        assert!(tap.contains("not ok 3 - another step\n"), "{tap}");
+        assert!(tap.contains("error: disk on fire"), "{tap}");
     }
 
     #[test]

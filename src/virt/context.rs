@@ -35,6 +35,9 @@ pub mod env {
     /// Set to "1" by the harness: the fixture runs around the script there,
     /// so `tck exec` does not clean by itself.
     pub const HARNESS: &str = "TCK_HARNESS";
+    /// Set to "1" by `tck run --disruptive`: scripts that change the host
+    /// for everyone may run (overrides `disruptive = false`).
+    pub const DISRUPTIVE: &str = "TCK_DISRUPTIVE";
 }
 
 /// Longest Linux network interface name (IFNAMSIZ - 1).

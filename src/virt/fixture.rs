@@ -12,7 +12,10 @@
 //! What is owned, and how each kind is removed, is [`super::clean`]'s
 //! business; this module adds the scopes, the requirement checks and the
 //! environment fingerprint. One connection serves every call, from any
-//! harness thread (libvirt connections are thread-safe).
+//! harness thread (libvirt connections are thread-safe). When the daemon
+//! behind it restarts (a disruptive script restarts it, or an
+//! administrator does), the connection is dead: the next call opens a new
+//! one, so the scripts after that run against the restarted daemon.
 
 use super::clean::{self, Found, Removal, Scope};
 use super::connection::{ConnectError, Connection};
@@ -26,7 +29,8 @@ use crate::script::Meta;
 
 /// The libvirt clean-environment fixture.
 pub struct VirtFixture {
-    conn: Connection,
+    /// Replaced by a new connection when the daemon went away.
+    conn: std::sync::RwLock<Connection>,
     config: Config,
     /// libvirt's driver type, asked once.
     driver: String,
@@ -49,14 +53,36 @@ impl VirtFixture {
     pub fn with_connection(config: &Config, conn: Connection) -> Result<VirtFixture, LibvirtError> {
         let driver = conn.driver()?;
         Ok(VirtFixture {
-            conn,
+            conn: std::sync::RwLock::new(conn),
             config: config.clone(),
             driver,
         })
     }
 
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The fixture's connection (another reference to it), opened again
+    /// first if the daemon closed it.
+    pub fn connection(&self) -> Result<Connection, LibvirtError> {
+        // A poisoned lock only means a thread panicked while swapping the
+        // connection; the value is still a connection.
+        let current = self
+            .conn
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if current.is_alive().unwrap_or(false) {
+            return Ok(current);
+        }
+        let fresh = Connection::open(&self.config.uri).map_err(|e| {
+            e.error.context(format!(
+                "the connection to {} was lost and cannot be opened again",
+                self.config.uri
+            ))
+        })?;
+        *self
+            .conn
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        Ok(fresh)
     }
 
     pub fn config(&self) -> &Config {
@@ -85,7 +111,8 @@ impl VirtFixture {
 
     /// The owned objects of a scope, without touching them (`tck clean --dry-run`).
     pub fn find(&self, scope: &Scope) -> Result<Vec<Found>, LibvirtError> {
-        clean::find(&self.conn, scope)
+        let conn = self.connection()?;
+        clean::find(&conn, scope)
     }
 
     /// Find and remove the owned objects of a scope.
@@ -96,7 +123,10 @@ impl VirtFixture {
 
     /// Close the connection, reporting a failure.
     pub fn close(self) -> Result<(), LibvirtError> {
-        self.conn.close()
+        self.conn
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .close()
     }
 
     fn clean_for(&self, scope: &Scope, when: &str) -> Result<Vec<Leak>, FixtureError> {
@@ -177,7 +207,17 @@ impl Fixture for VirtFixture {
     }
 
     fn describe(&self, env: &mut Environment) {
-        fingerprint::describe(&self.conn, &self.config, env);
+        match self.connection() {
+            Ok(conn) => fingerprint::describe(&conn, &self.config, env),
+            Err(_) => fingerprint::describe(
+                &self
+                    .conn
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+                &self.config,
+                env,
+            ),
+        }
     }
 }
 

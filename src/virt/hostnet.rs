@@ -14,12 +14,16 @@
 //! Each parser takes text (captured command output, file contents) and is
 //! unit-tested on output captured on a real host (`tests/data/hostnet/`);
 //! the few functions that run `ip`, `iptables-save` or `nft`, or read
-//! `/proc` and `/sys`, only feed them. The network filter scripts use the
-//! same firewall listing.
+//! `/proc` and `/sys`, only feed them. Submodules: [`nwfilter`] follows a
+//! guest interface's network-filter rules through ebtables, iptables and
+//! ip6tables; [`capture`] receives the frames that reach a host interface.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+pub mod capture;
+pub mod nwfilter;
 
 /// A host inspection that could not be done.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,7 +19,8 @@ pub fn tck() -> Command {
     .env_remove("TCK_PREFIX")
     .env_remove("TCK_SCRATCH_DIR")
     .env_remove("TCK_SCRIPT_ID")
-    .env_remove("TCK_HARNESS");
+    .env_remove("TCK_HARNESS")
+    .env_remove("TCK_DISRUPTIVE");
     c
 }
 

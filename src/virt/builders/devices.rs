@@ -540,6 +540,7 @@ pub struct Chardev {
     element: String,
     kind: String,
     source_path: Option<String>,
+    source_mode: Option<String>,
     append: Option<bool>,
     target_type: Option<String>,
     target_port: Option<u32>,
@@ -553,6 +554,7 @@ impl Chardev {
             element: element.to_string(),
             kind: kind.to_string(),
             source_path: None,
+            source_mode: None,
             append: None,
             target_type: None,
             target_port: None,
@@ -580,8 +582,21 @@ impl Chardev {
         c.target_name = Some(target_name.to_string());
         c
     }
+    /// A virtio-serial channel to a UNIX socket the hypervisor listens on
+    /// (`<source mode='bind'>`): a host process connects to `socket` to talk
+    /// to the guest's port named `target_name`.
+    pub fn channel_unix(socket: &str, target_name: &str) -> Chardev {
+        Chardev::channel("unix", target_name)
+            .source_path(socket)
+            .source_mode("bind")
+    }
     pub fn source_path(mut self, path: &str) -> Chardev {
         self.source_path = Some(path.to_string());
+        self
+    }
+    /// `bind` (the hypervisor listens) or `connect`, for socket sources.
+    pub fn source_mode(mut self, mode: &str) -> Chardev {
+        self.source_mode = Some(mode.to_string());
         self
     }
     /// Append to the source file instead of truncating it.
@@ -607,6 +622,7 @@ impl Chardev {
     pub(super) fn element(&self) -> Element {
         let source = self.source_path.as_ref().map(|p| {
             Element::new("source")
+                .attr_opt("mode", self.source_mode.as_deref())
                 .attr("path", p)
                 .attr_opt("append", self.append.map(|a| if a { "on" } else { "off" }))
         });

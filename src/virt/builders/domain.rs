@@ -992,6 +992,7 @@ mod tests {
             .serial(Chardev::serial_file("/tmp/tck-serial.log").target_port(0))
             .console(Chardev::console("pty"))
             .channel(Chardev::channel("pty", "org.tck.0"))
+            .channel(Chardev::channel_unix("/tmp/tck-b-devs.sock", "org.tck.1"))
             .rng(Rng::random(Some("/dev/urandom")))
             .memballoon("virtio")
             .seclabel(SecLabel::new("dac", "static").relabel(false).label("+0:+0"));
@@ -1016,10 +1017,17 @@ mod tests {
             back.find_attr("devices/serial/source", "path"),
             Some("/tmp/tck-serial.log")
         );
+        let ch = back.find_all("devices/channel");
+        assert_eq!(ch.len(), 2);
+        assert_eq!(ch[0].find_attr("target", "name"), Some("org.tck.0"));
+        assert_eq!(ch[1].get_attr("type"), Some("unix"));
+        assert_eq!(ch[1].find_attr("source", "mode"), Some("bind"));
         assert_eq!(
-            back.find_attr("devices/channel/target", "name"),
-            Some("org.tck.0")
+            ch[1].find_attr("source", "path"),
+            Some("/tmp/tck-b-devs.sock")
         );
+        assert_eq!(ch[1].find_attr("target", "type"), Some("virtio"));
+        assert_eq!(ch[1].find_attr("target", "name"), Some("org.tck.1"));
         assert_eq!(back.find_attr("devices/rng", "model"), Some("virtio"));
         assert_eq!(
             back.find_text("devices/rng/backend").as_deref(),

@@ -157,6 +157,33 @@ impl Context {
         }
         Ok(Some(ready::wait_ready(dom, BOOT_TIMEOUT)?))
     }
+
+    /// [`Context::booted_domain`] with the guest's shell port (see
+    /// [`super::shell`]): also gives the UNIX socket to hand to
+    /// [`super::GuestShell::connect`] once the domain runs. Media prepared
+    /// by a tck without the shell give a skip naming `tck prepare`.
+    pub fn booted_domain_with_shell(
+        &self,
+        name: &str,
+    ) -> Result<(DomainBuilder, std::path::PathBuf), Stop> {
+        let media = self.media()?;
+        if !media.manifest.shell {
+            return Err(Stop::Skip(format!(
+                "missing resource: the guest media in {} have no shell port (prepared by an older tck, or from a configured `initrd`): run `tck prepare`",
+                media.dir.display()
+            )));
+        }
+        let socket = self.scratch_file(&format!("{name}.shell"))?;
+        // sun_path holds 107 bytes and a NUL.
+        if socket.as_os_str().len() > 107 {
+            return Err(Stop::Error(format!(
+                "the shell socket path {} is longer than a UNIX socket path may be (107 bytes): use a shorter scratch_dir",
+                socket.display()
+            )));
+        }
+        let b = self.booted_domain(name)?;
+        Ok((Prepared::with_shell(b, &socket), socket))
+    }
 }
 
 /// How long a booted guest may take to become ready: it boots in about

@@ -21,9 +21,16 @@
 //! local: no network.
 //!
 //! `/init` mounts `/proc`, `/sys` and `/dev`, loads the modules, arms the
-//! ACPI power button (so `virDomainShutdown` powers the guest off), prints
-//! `TCK-READY uptime=<s>` on the console and idles. [`ready::wait_ready`]
-//! watches the console file for that line.
+//! ACPI power button (so `virDomainShutdown` powers the guest off), starts
+//! a root shell on the virtio-serial port named [`SHELL_PORT`] when the
+//! domain has one, prints `TCK-READY uptime=<s>` on the console and idles.
+//! [`ready::wait_ready`] watches the console file for that line;
+//! [`shell::GuestShell`] drives the shell (configure an address, ping,
+//! arping…) for scripts that check what the guest sees, e.g. network
+//! filters. The shell is a virtio port rather than a second serial port
+//! because QEMU's 16550 emulation stalls the guest's transmit path until
+//! the next received byte (commands' output arrived one command late), and
+//! a port is no tty: no echo, no prompt, no line discipline.
 //!
 //! A configured `initrd` replaces the built initramfs as is; it then has to
 //! print the ready line itself for `wait_ready` to see it.
@@ -40,9 +47,11 @@ pub mod cpio;
 pub mod elf;
 pub mod kernel;
 pub mod ready;
+pub mod shell;
 
 pub use boot::probe_boot;
 pub use ready::{console_mark, wait_ready, wait_ready_from, Ready, ReadyError, READY_MARKER};
+pub use shell::{CommandOutput, GuestShell, ShellError};
 
 use crate::config::Config;
 use crate::virt::builders::{Chardev, DomainBuilder, Size};
@@ -64,6 +73,10 @@ pub const BOOT_MEMORY: Size = Size::mib(128);
 const FORMAT: u32 = 1;
 
 const MANIFEST: &str = "manifest.json";
+
+/// The name of the virtio-serial port on which the guest's `/init` runs a
+/// root shell (see [`Prepared::with_shell`]).
+pub const SHELL_PORT: &str = "org.tck.shell";
 
 /// Inputs of [`prepare`], usually from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +252,10 @@ pub struct Manifest {
     /// The initramfs prints the ready line (always, unless `initrd` is
     /// configured).
     pub ready_signal: bool,
+    /// The initramfs runs a shell on the [`SHELL_PORT`] port (built media
+    /// since this field exists; absent, i.e. false, in older manifests).
+    #[serde(default)]
+    pub shell: bool,
     /// Boot probes, newest per URI and domain type.
     pub probes: Vec<BootProbe>,
 }
@@ -345,6 +362,16 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// Adds the shell port to a domain built by [`Prepared::domain`]: a
+    /// virtio-serial channel named [`SHELL_PORT`] whose host side is the
+    /// UNIX socket `socket` (the hypervisor listens; [`GuestShell::connect`]
+    /// connects).
+    pub fn with_shell(b: DomainBuilder, socket: &Path) -> DomainBuilder {
+        b.channel(Chardev::channel_unix(&socket.to_string_lossy(), SHELL_PORT))
+    }
+}
+
 fn sha256_file(path: &Path) -> Result<FileDigest, MediaError> {
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(io_err(path))?;
@@ -387,6 +414,24 @@ pub fn check_static(path: &Path, key: Option<&'static str>) -> Result<elf::ElfIn
     Ok(info)
 }
 
+/// The part of `/init` that serves [`SHELL_PORT`]: wait up to 5 s for the
+/// port (virtio-serial announces ports asynchronously after the module
+/// loads), then run `sh` on it for ever. The port is opened once,
+/// read-write, as the shell's stdin, stdout and stderr (a virtio port
+/// allows one opener). While no host process is connected, reads give
+/// end-of-file and the shell exits; the loop opens it again.
+const SHELL_BLOCK: &str = r#"(
+  for i in $(seq 50); do
+    for p in /sys/class/virtio-ports/*; do
+      [ "$(cat $p/name 2>/dev/null)" = org.tck.shell ] && port=/dev/${p##*/}
+    done
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] && while :; do sh <>"$port" >&0 2>&0; sleep 0.2; done
+) 2>/dev/null &
+"#;
+
 /// The `/init` of the initramfs, for these module files (in load order).
 fn init_script(modules: &[String]) -> String {
     let mut s = String::from(
@@ -406,6 +451,7 @@ fn init_script(modules: &[String]) -> String {
             "insmod /lib/modules/{m} 2>/dev/null || echo \"TCK-WARN insmod {m} failed\"\n"
         ));
     }
+    s.push_str(SHELL_BLOCK);
     s.push_str(
         "for ev in /sys/class/input/event*; do\n\
          \x20 if [ \"$(cat $ev/device/name 2>/dev/null)\" = \"Power Button\" ]; then\n\
@@ -769,6 +815,7 @@ pub fn prepare(settings: &MediaSettings) -> Result<Prepared, MediaError> {
         outputs,
         boot_kernel: boot_kernel.clone(),
         ready_signal: p.user_initrd.is_none(),
+        shell: p.user_initrd.is_none(),
         // Probes were for the old media.
         probes: Vec::new(),
     };

@@ -102,6 +102,20 @@ fn builds_an_initramfs_with_busybox_init_modules_in_order_and_a_console() {
     assert!(init.starts_with("#!/bin/sh\n"));
     assert!(init.contains("mount -t devtmpfs"));
     assert!(init.contains("TCK-READY uptime="));
+    // The shell port is served, in the background, before the ready line.
+    let shell_at = init.find(SHELL_BLOCK).expect("shell block in /init");
+    assert!(shell_at < init.find("TCK-READY").unwrap());
+    assert!(SHELL_BLOCK.contains(&format!("= {SHELL_PORT} ]")));
+    // The whole /init parses for busybox sh.
+    let out = Command::new(host_busybox())
+        .args(["sh", "-n", "-c", &init])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let order: Vec<&str> = init
         .lines()
         .filter_map(|l| l.strip_prefix("insmod /lib/modules/"))
@@ -117,6 +131,7 @@ fn builds_an_initramfs_with_busybox_init_modules_in_order_and_a_console() {
         .modules_missing
         .contains(&"virtio_net".to_string()));
     assert!(p.manifest.ready_signal);
+    assert!(p.manifest.shell);
 
     // The manifest lists the checksums of what is on disk.
     let out = p
@@ -285,6 +300,7 @@ fn a_configured_initrd_is_used_as_is() {
     let p = prepare(&s).unwrap();
     assert_eq!(std::fs::read(&p.initrd).unwrap(), b"user initramfs");
     assert!(!p.manifest.ready_signal);
+    assert!(!p.manifest.shell, "a configured initrd has no tck shell");
     assert!(p.manifest.busybox.is_none());
 }
 
@@ -387,4 +403,15 @@ fn host_kernel_and_busybox_give_a_pvh_kernel_and_the_virtio_modules() {
     }
     let again = prepare(&s).unwrap();
     assert!(!again.rebuilt, "{:?}", again.reasons);
+}
+
+#[test]
+fn manifests_written_before_the_shell_existed_say_it_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = synthetic(dir.path());
+    let p = prepare(&s).unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(&p.manifest).unwrap();
+    json.as_object_mut().unwrap().remove("shell");
+    let old: Manifest = serde_json::from_value(json).unwrap();
+    assert!(!old.shell);
 }

@@ -17,15 +17,22 @@
 //!   [`domain_set_interface_bandwidth`].
 //! - `virInterfaceChangeBegin` / `Commit` / `Rollback` (host network
 //!   configuration transactions) have no wrapper: use [`interface_change`].
+//! - `virConnectListAllNWFilterBindings` and `virDomainGetSecurityLabel`
+//!   have no wrapper: use [`nwfilter_bindings`] and
+//!   [`domain_security_label`].
 //!
 //! (The other wrappers that swallow errors — `Domain::attach_device`,
 //! `set_memory` — have `*_flags` forms in `virt` itself; see COMMON.md.)
 
 mod checkpoint_event;
+pub mod nwfilter;
+pub mod security;
 pub mod storage;
 pub mod stream;
 
 pub use checkpoint_event::*;
+pub use nwfilter::{nwfilter_bindings, NwFilterBinding};
+pub use security::domain_security_label;
 pub use storage::storage_pool_capabilities;
 pub use stream::{stream_recv_all, stream_send_all, StreamWatch};
 
