@@ -165,6 +165,10 @@ impl PrivateDaemon {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             if let Ok(c) = Connection::open(&d.uri()) {
+                // A fresh daemon probes QEMU on the first capabilities
+                // request: do it now, not in the test's first run.
+                let _ = c.capabilities();
+                let _ = c.domain_capabilities(None, None, None, None, 0);
                 let _ = c.close();
                 return Some(d);
             }
