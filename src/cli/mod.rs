@@ -28,6 +28,15 @@ use std::process::ExitCode;
 
 /// tck: run numbered TAP test scripts against live libvirt drivers.
 ///
+/// tck checks that a libvirt driver behaves as libvirt documents. Its test
+/// scripts are compiled in (`tck list`); each runs in its own process,
+/// prints TAP, and creates libvirt objects only under its own name prefix,
+/// which tck cleans before and after it. A run prints a line per script and
+/// a summary, and writes reports (XML, JSON, JUnit, HTML) that `tck
+/// compare`, `tck problems` and `tck render` read. The host under test is
+/// a libvirt URI (`--uri qemu:///system`); repeat `--uri` to test several
+/// hosts at once.
+///
 /// With no subcommand, `tck [OPTIONS] [SCRIPT|PATH]...` is `tck run`.
 #[derive(Debug, Parser)]
 #[command(
