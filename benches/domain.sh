@@ -59,6 +59,9 @@ fi
 cargo build --release --quiet
 TCK="$PWD/target/release/tck"
 work=$(mktemp -d)
+# QEMU runs as its own user and must reach the disk images scripts put in
+# the scratch directory.
+chmod 755 "$work"
 daemons=()
 cleanup() {
     "$TCK" clean --config "$work/tck.toml" >/dev/null 2>&1 || true
@@ -111,7 +114,9 @@ EOF
 secs() { # run tck with the given -j, print its wall time in seconds
     local start end
     start=$(date +%s.%N)
-    if ! "$TCK" run -q --config "$work/tck.toml" -j "$1" domain/ >"$work/out" 2>&1; then
+    # The thirteen: domain/050 to domain/102 (domain/103 needs a block
+    # device and skips before it starts).
+    if ! "$TCK" run -q --config "$work/tck.toml" -j "$1" domain/0 domain/10 >"$work/out" 2>&1; then
         cat "$work/out" >&2
         echo "the domain scripts did not all pass at -j$1" >&2
         exit 1

@@ -34,6 +34,29 @@ pub fn scratch_dir_problem(dir: &std::path::Path) -> Option<String> {
     host::scratch_problem(dir)
 }
 
+/// A warning when guests of a system-wide local daemon could not reach the
+/// scratch directory: they run as the hypervisor's own user, so a directory
+/// on the way that others cannot enter (e.g. a `mktemp -d` directory, mode
+/// 0700) makes every script that gives a guest a disk image from it fail.
+pub fn scratch_reachability_warning(config: &Config) -> Option<String> {
+    let system = config.uri.ends_with("/system") || config.uri.starts_with("lxc:");
+    if !system || !crate::virt::connection::uri_is_local(&config.uri) {
+        return None;
+    }
+    host::closed_to_others(&config.scratch_dir).map(|d| {
+        format!(
+            "the scratch directory {} is inside {}, which other users cannot enter \
+             (no o+x): guests of {} run as their own user and cannot open disk images \
+             there, so scripts that give them one will fail; choose another \
+             `scratch_dir` (or --scratch-dir) or `chmod o+x {}`",
+            config.scratch_dir.display(),
+            d.display(),
+            config.uri,
+            d.display()
+        )
+    })
+}
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -210,6 +210,9 @@ pub(super) fn load_config(
     if args.disruptive {
         config.disruptive = true;
     }
+    if let Some(warning) = crate::config::scratch_reachability_warning(&config) {
+        eprintln!("warning: {warning}");
+    }
     Ok(config)
 }
 

@@ -136,6 +136,18 @@ pub(crate) fn scratch_problem(dir: &Path) -> Option<String> {
         .map(|e| format!("scratch directory {} is not writable: {e}", dir.display()))
 }
 
+/// The first directory on the way to `dir` (itself included) that other
+/// users cannot enter (no `o+x`): a system daemon's guests run as their own
+/// user (QEMU's `libvirt-qemu`) and cannot open disk images below it.
+pub(crate) fn closed_to_others(dir: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    dir.ancestors()
+        .filter_map(|d| fs::metadata(d).ok().map(|m| (d, m)))
+        .filter(|(_, m)| m.is_dir())
+        .find(|(_, m)| m.permissions().mode() & 0o001 == 0)
+        .map(|(d, _)| d.to_path_buf())
+}
+
 /// Whether a file can be created in `dir` (access(2) says yes to root even
 /// on a read-only file system, so try for real).
 fn writable(dir: &Path) -> std::io::Result<()> {

@@ -632,3 +632,39 @@ fn an_unknown_profile_names_the_file_and_the_profiles_there_are() {
         .to_string();
     assert!(e.contains("built-in defaults"), "{e}");
 }
+
+#[test]
+fn a_scratch_dir_guests_cannot_enter_is_warned_about_for_system_uris() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let closed = dir.path().join("closed");
+    let scratch = closed.join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let config = |uri: &str, dir: &std::path::Path| {
+        Config::from_toml(
+            &format!(
+                "uri = {uri:?}\nscratch_dir = {:?}\n",
+                dir.display().to_string()
+            ),
+            ConfigSource::BuiltIn,
+        )
+        .unwrap()
+    };
+    let w = crate::config::scratch_reachability_warning(&config("qemu:///system", &scratch))
+        .expect("warned");
+    assert!(w.contains(&closed.display().to_string()), "{w}");
+    assert!(w.contains("chmod o+x"), "{w}");
+    // The test driver runs no guests; a session daemon's guests are the user's.
+    assert!(
+        crate::config::scratch_reachability_warning(&config("test:///default", &scratch)).is_none()
+    );
+    assert!(
+        crate::config::scratch_reachability_warning(&config("qemu:///session", &scratch)).is_none()
+    );
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(
+        crate::config::scratch_reachability_warning(&config("qemu:///system", &scratch)).is_none()
+    );
+}
