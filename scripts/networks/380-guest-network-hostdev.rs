@@ -8,7 +8,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::builders::{Interface, NetworkBuilder, PciAddress};
+use tck::suite::guest_network::start_guest;
+use tck::virt::builders::{NetworkBuilder, PciAddress};
 use tck::virt::hostnet;
 use tck::virt::poll;
 
@@ -45,19 +46,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create a hostdev network over the configured PCI device",
     )?;
 
-    let mac = cx.mac(1);
-    let nic = Interface::network(&name).mac(&mac);
-    let xml = cx.domain(&cx.name("dom"))?.interface(nic).as_xml();
-    let dom = t.ok_result(
-        conn.create_domain_xml(&xml, 0),
-        "a guest with a NIC on the network starts",
-    )?;
-    let live = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?;
-    t.is(
-        live.as_ref().and_then(|n| n.source("network")),
-        Some(name.as_str()),
-        "the running guest's NIC is on the network",
-    );
+    let guest = start_guest(t, cx, &name)?;
     let desc = "the device is bound to vfio-pci while the guest runs";
     match &host {
         Err(why) => t.skip_point(desc, why),
@@ -70,7 +59,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         }
     }
 
-    t.ok_result(dom.destroy(), "destroy the guest")?;
+    t.ok_result(guest.dom.destroy(), "destroy the guest")?;
     let desc = "the device is back on its host driver after the guest stops";
     match &host {
         Err(why) => t.skip_point(desc, why),

@@ -10,6 +10,7 @@
 //! the script's process (the kernel drops it when the process ends, however
 //! it ends), so concurrent scripts never pick the same one.
 
+use super::builders::Ip;
 use super::context::Context;
 use crate::script::Stop;
 use std::fs::File;
@@ -42,6 +43,14 @@ impl Subnet {
     /// A DHCP range inside the subnet: `.100`–`.200`.
     pub fn dhcp_range(&self) -> (Ipv4Addr, Ipv4Addr) {
         (self.host(100), self.host(200))
+    }
+
+    /// The `<ip>` of a libvirt network on this subnet: the gateway
+    /// address with the subnet's prefix, serving [`Subnet::dhcp_range`].
+    pub fn dhcp_ip(&self) -> Ip {
+        let (lo, hi) = self.dhcp_range();
+        Ip::v4(&self.gateway().to_string(), Self::PREFIX)
+            .dhcp_range(&lo.to_string(), &hi.to_string())
     }
 
     /// `a.b.c.0/24`.
@@ -272,6 +281,24 @@ mod tests {
         assert!(!s.overlaps(Ipv4Addr::new(10, 200, 4, 0), 24));
         assert_eq!(s.gateway(), Ipv4Addr::new(10, 200, 3, 1));
         assert_eq!(s.cidr(), "10.200.3.0/24");
+    }
+
+    #[test]
+    fn a_subnet_gives_a_network_ip_with_its_dhcp_range() {
+        let s = Subnet {
+            network: Ipv4Addr::new(10, 200, 3, 0),
+        };
+        let xml = crate::virt::builders::NetworkBuilder::new("n")
+            .ip(s.dhcp_ip())
+            .as_xml();
+        let doc = crate::virt::xmltree::Element::parse(&xml).expect("well-formed");
+        assert_eq!(doc.find_attr("ip", "address"), Some("10.200.3.1"));
+        assert_eq!(doc.find_attr("ip", "prefix"), Some("24"));
+        assert_eq!(
+            doc.find_attr("ip/dhcp/range", "start"),
+            Some("10.200.3.100")
+        );
+        assert_eq!(doc.find_attr("ip/dhcp/range", "end"), Some("10.200.3.200"));
     }
 
     #[test]

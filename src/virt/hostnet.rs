@@ -19,7 +19,6 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// A host inspection that could not be done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,7 +324,7 @@ pub fn guest_nic(domain_xml: &str, mac: &str) -> Result<Option<GuestNic>, HostEr
     }))
 }
 
-// ------------------------------------------------- checks scripts share
+// ------------------------------------------------- can the host be seen
 
 /// Whether the devices the driver creates for guests and networks can be
 /// inspected here: `Err(reason)` when the URI is remote or the driver
@@ -355,148 +354,6 @@ pub fn firewall_inspectable(cx: &crate::virt::context::Context) -> Result<(), St
         ));
     }
     Ok(())
-}
-
-/// One test point: the host device `dev` exists and is a port of `bridge`
-/// (a skip when the host cannot be inspected, see [`inspectable`]).
-pub fn assert_port_of(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    bridge: &str,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([(
-                "got",
-                Yaml::from("the guest NIC names no <target dev> in the live XML"),
-            )]),
-        );
-    };
-    match link(dev) {
-        Ok(Some(l)) if l.master.as_deref() == Some(bridge) => t.pass(desc),
-        Ok(Some(l)) => t.fail(
-            desc,
-            Yaml::map([
-                ("device", Yaml::from(dev)),
-                (
-                    "got",
-                    Yaml::Str(format!(
-                        "master {}",
-                        l.master.as_deref().unwrap_or("(none)")
-                    )),
-                ),
-                ("expected", Yaml::Str(format!("master {bridge}"))),
-                ("bridge ports", Yaml::Str(bridge_ports(bridge).join(" "))),
-            ]),
-        ),
-        Ok(None) => t.fail(
-            desc,
-            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
-        ),
-        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
-    }
-}
-
-/// One test point: the host device `dev` is a macvtap on `lower` in the
-/// kernel's macvtap `mode` (`private`, `vepa`, `bridge`, `passthru`); a
-/// skip when the host cannot be inspected.
-pub fn assert_macvtap(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    lower: &str,
-    mode: &str,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([(
-                "got",
-                Yaml::from("the guest NIC names no <target dev> in the live XML"),
-            )]),
-        );
-    };
-    let describe = |kind: Option<&str>, lower: Option<&str>, mode: Option<&str>| {
-        format!(
-            "{} on {} in mode {}",
-            kind.unwrap_or("(no kind)"),
-            lower.unwrap_or("(no lower device)"),
-            mode.unwrap_or("(none)")
-        )
-    };
-    match link(dev) {
-        Ok(Some(l)) => {
-            let ok = l.kind.as_deref() == Some("macvtap")
-                && l.lower.as_deref() == Some(lower)
-                && l.mode.as_deref() == Some(mode);
-            let diag = (!ok).then(|| {
-                Yaml::map([
-                    ("device", Yaml::from(dev)),
-                    (
-                        "got",
-                        Yaml::Str(describe(
-                            l.kind.as_deref(),
-                            l.lower.as_deref(),
-                            l.mode.as_deref(),
-                        )),
-                    ),
-                    (
-                        "expected",
-                        Yaml::Str(describe(Some("macvtap"), Some(lower), Some(mode))),
-                    ),
-                ])
-            });
-            t.point(ok, desc, diag)
-        }
-        Ok(None) => t.fail(
-            desc,
-            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
-        ),
-        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
-    }
-}
-
-/// One test point: no host link named `dev` exists any more (polled for up
-/// to two seconds; a skip when the host cannot be inspected).
-pub fn assert_link_gone(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([("got", Yaml::from("no device name to look for"))]),
-        );
-    };
-    let gone = super::poll::until(
-        Duration::from_secs(2),
-        || Ok::<_, std::convert::Infallible>(!link_exists(dev)),
-        |gone| *gone,
-    )
-    .unwrap_or(false);
-    let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
-    t.point(gone, desc, diag)
 }
 
 // -------------------------------------------------------------- PCI devices
