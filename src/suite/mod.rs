@@ -15,3 +15,4 @@
 //! builders — belongs in [`crate::virt`].
 
 pub mod guest_network;
+pub mod volume_stream;
