@@ -15,4 +15,5 @@
 //! builders — belongs in [`crate::virt`].
 
 pub mod guest_network;
+pub mod qcow2_access;
 pub mod volume_stream;
