@@ -16,4 +16,5 @@
 
 pub mod guest_network;
 pub mod qcow2_access;
+pub mod qcow2_backing;
 pub mod volume_stream;
