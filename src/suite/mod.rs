@@ -15,6 +15,7 @@
 //! builders — belongs in [`crate::virt`].
 
 pub mod guest_network;
+pub mod nvram;
 pub mod qcow2_access;
 pub mod qcow2_backing;
 pub mod volume_stream;
