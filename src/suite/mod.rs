@@ -18,4 +18,5 @@ pub mod guest_network;
 pub mod nvram;
 pub mod qcow2_access;
 pub mod qcow2_backing;
+pub mod save_restore;
 pub mod volume_stream;
