@@ -15,8 +15,10 @@
 //! builders — belongs in [`crate::virt`].
 
 pub mod guest_network;
+pub mod kind;
 pub mod nvram;
 pub mod qcow2_access;
 pub mod qcow2_backing;
 pub mod save_restore;
+pub mod unique_id;
 pub mod volume_stream;
