@@ -342,16 +342,7 @@ impl<W: Write> Console<W> {
                 "; counted as passes (--flaky-fails counts them as failures)\n"
             });
         }
-        let mut points = Counts::default();
-        for r in &report.scripts {
-            let c = &r.counts;
-            points.total += c.total;
-            points.pass += c.pass;
-            points.fail += c.fail;
-            points.skip += c.skip;
-            points.todo += c.todo;
-            points.todo_passed += c.todo_passed;
-        }
+        let points: Counts = report.scripts.iter().map(|r| r.counts).sum();
         s.push_str(&format!("  test points: {} total", points.total));
         if points.total > 0 {
             s.push_str(&format!(": {}", counts_text(&points)));

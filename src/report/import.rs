@@ -9,7 +9,6 @@
 
 use super::archive::{is_archive, read_archive};
 use super::error::ReportError;
-use super::from_tap::script_from_document;
 use super::model::*;
 use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
 use crate::yaml::Yaml;
@@ -147,8 +146,7 @@ fn tap_id(path: &Path, root: Option<&Path>) -> String {
 /// One TAP file as one script.
 pub fn import_tap_file(path: &Path, id: &str) -> Result<ScriptResult, ReportError> {
     let bytes = std::fs::read(path).map_err(|e| ReportError::io(path, "read", e))?;
-    let doc = crate::tap::verdict::parse_bytes(&bytes, true);
-    Ok(script_from_document(id, "", &doc, Exit::Unknown))
+    Ok(crate::harness::judge::result_of_tap(id, "", &bytes))
 }
 
 /// Every `*.tap` file under `dir` (sorted by path), one script each.
@@ -259,7 +257,7 @@ impl PerlScript {
             t.identity = identity_of(t.number, &t.description, t.yaml.as_ref());
         }
         let id = perl_script_id(&self.name);
-        let counts = super::from_tap::counts_of(&self.tests);
+        let counts = Counts::of(&self.tests);
         let exit = self.exit.clone().unwrap_or(Exit::Unknown);
         let planned = self.plan.as_ref().map(Plan::count);
         let (status, reason) = if let Some(b) = &self.bailout {

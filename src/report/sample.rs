@@ -26,21 +26,6 @@ fn point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
     }
 }
 
-fn counts(tests: &[TestResult]) -> Counts {
-    let mut c = Counts::default();
-    for t in tests {
-        c.total += 1;
-        match t.outcome {
-            PointOutcome::Pass => c.pass += 1,
-            PointOutcome::Fail => c.fail += 1,
-            PointOutcome::Skip => c.skip += 1,
-            PointOutcome::Todo => c.todo += 1,
-            PointOutcome::TodoPassed => c.todo_passed += 1,
-        }
-    }
-    c
-}
-
 /// Diagnostics of every YAML shape: nested maps and sequences, multi-line
 /// strings, odd keys, every scalar type, empty collections.
 pub fn rich_yaml() -> Yaml {
@@ -154,7 +139,7 @@ pub fn sample_report() -> Report {
         end: 9,
         skip_reason: None,
     });
-    fail.counts = counts(&fail_tests);
+    fail.counts = Counts::of(&fail_tests);
     fail.tests = fail_tests;
     fail.leaked = vec![
         Leak {
@@ -188,7 +173,7 @@ pub fn sample_report() -> Report {
         end: 3,
         skip_reason: None,
     });
-    pass.counts = counts(&pass_tests);
+    pass.counts = Counts::of(&pass_tests);
     pass.tests = pass_tests;
 
     let mut skip_all = ScriptResult::without_output(
@@ -218,7 +203,7 @@ pub fn sample_report() -> Report {
     );
     flaky.exit = Exit::Code { code: 0 };
     flaky.tests = vec![point(1, "network is active", PointOutcome::Pass)];
-    flaky.counts = counts(&flaky.tests);
+    flaky.counts = Counts::of(&flaky.tests);
     let mut first_fail = point(1, "network is active", PointOutcome::Fail);
     first_fail.yaml = Some(Yaml::Map(vec![(
         "got".into(),
@@ -248,7 +233,7 @@ pub fn sample_report() -> Report {
         name: "SIGKILL".into(),
     };
     timeout.tests = vec![point(1, "started", PointOutcome::Pass)];
-    timeout.counts = counts(&timeout.tests);
+    timeout.counts = Counts::of(&timeout.tests);
     timeout.duration = 300.0;
 
     let mut crash = ScriptResult::without_output(
