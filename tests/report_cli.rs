@@ -228,9 +228,12 @@ fn tap_files_with_any_bytes_import_render_and_round_trip() {
         serde_json::from_str(&ok(&["render", s(&xml), "-f", "json"])).unwrap();
     assert_eq!(json["summary"]["scripts"]["fail"], 2);
     let text = ok(&["render", s(&xml)]);
-    assert!(text.contains("FAIL     domain/010-echo"), "{text}");
     assert!(
-        text.contains("printed \\u{1} here") || text.contains("not ok 2 - bad"),
+        text.contains("   FAIL [") && text.contains("] domain/010-echo"),
+        "{text}"
+    );
+    assert!(
+        text.contains("printed \\x01 here") || text.contains("not ok 2 - bad"),
         "{text}"
     );
     let tap = ok(&["render", s(&xml), "--format", "tap"]);
