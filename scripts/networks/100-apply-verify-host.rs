@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::alloc::Subnet;
-use tck::virt::hostnet::{self, DhcpRange, DnsmasqConf};
+use tck::virt::host::net::{self as hostnet, DhcpRange, DnsmasqConf};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {

@@ -5,7 +5,7 @@
 
 use tck::prelude::*;
 use tck::suite::guest_network::{assert_port_of, start_guest};
-use tck::virt::hostnet::{self, HostBridge};
+use tck::virt::host::net::{self as hostnet, HostBridge};
 
 pub const META: Meta = Meta {
     requires: &[Require::Root, Require::LocalHost],

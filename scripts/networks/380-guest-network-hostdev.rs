@@ -6,11 +6,13 @@
 //! the PCI function).
 
 use std::convert::Infallible;
+use std::path::Path;
 use std::time::Duration;
 use tck::prelude::*;
 use tck::suite::guest_network::start_guest;
 use tck::virt::builders::{NetworkBuilder, PciAddress};
-use tck::virt::hostnet;
+use tck::virt::host::net::inspectable;
+use tck::virt::host::{pci_device_exists, pci_driver, SYSFS};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {
@@ -26,15 +28,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ));
     };
     let address = pci.address();
+    let sysfs = Path::new(SYSFS);
     t.plan(8);
     let conn = cx.connect()?;
-    let host = hostnet::inspectable(cx);
-    if host.is_ok() && !hostnet::pci_device_exists(&address) {
+    let host = inspectable(cx);
+    if host.is_ok() && !pci_device_exists(sysfs, &address) {
         return Err(Stop::Error(format!(
             "the configured PCI device {address} does not exist on this host (see `lspci -D`)"
         )));
     }
-    let driver_before = hostnet::pci_driver(&address);
+    let driver_before = pci_driver(sysfs, &address);
     let name = cx.name("net");
     let xml = NetworkBuilder::new(&name)
         .forward("hostdev")
@@ -52,7 +55,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         Err(why) => t.skip_point(desc, why),
         Ok(()) => {
             t.is(
-                hostnet::pci_driver(&address).as_deref(),
+                pci_driver(sysfs, &address).as_deref(),
                 Some("vfio-pci"),
                 desc,
             );
@@ -67,7 +70,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             // Managed devices are reattached as the guest stops.
             let now = poll::until(
                 Duration::from_secs(5),
-                || Ok::<_, Infallible>(hostnet::pci_driver(&address)),
+                || Ok::<_, Infallible>(pci_driver(sysfs, &address)),
                 |now| *now == driver_before,
             )
             .unwrap_or(None);

@@ -7,13 +7,13 @@
 //!
 //! The process identity is read from `/proc/<pid>/status` (pid from
 //! libvirt's pid file); access is decided from owner, mode and POSIX ACLs
-//! along the whole path ([`crate::virt::host_access`]). Every image
+//! along the whole path ([`crate::virt::host::access`]). Every image
 //! starts out root's, mode 0600, so QEMU can open only what libvirt
 //! grants it.
 
 use crate::prelude::*;
 use crate::virt::builders::{Disk, Size};
-use crate::virt::host_access::{access, qemu_pid, FileSecurity, Ids};
+use crate::virt::host::access::{access, qemu_pid, FileSecurity, Ids};
 use crate::virt::storage::local_file;
 use crate::virt::xmltree::Element;
 use std::path::{Path, PathBuf};

@@ -14,8 +14,6 @@ pub mod firmware;
 pub mod fixture;
 pub mod generic;
 pub mod host;
-pub mod host_access;
-pub mod hostnet;
 pub mod media;
 pub mod poll;
 pub mod requirements;
