@@ -445,7 +445,11 @@ mod tests {
         let root = dir.path();
         write(root, "12/stat", "12 (libvirtd) S 1 12 12 0 -1\n");
         write(root, "7/stat", "7 (virtqemud) S 1 7 7 0 -1\n");
-        write(root, "7/cmdline", "/usr/sbin/virtqemud\0--timeout\0\x3120\0");
+        write(
+            root,
+            "7/cmdline",
+            "/usr/sbin/virtqemud\0--timeout\0\x3120\0",
+        );
         write(root, "30/stat", "30 (libvirtd-other) S 1\n");
         write(root, "self/stat", "99 (libvirtd) S 1\n");
         write(root, "40/status", "no stat\n");
