@@ -4,13 +4,13 @@
 //! What needs fixing comes first in all three.
 
 use super::problems::{ExpectedFailure, Problems, Unexpected};
+use crate::compare::html::ReportView;
 use crate::report::console::safe_line;
 use crate::report::error::ReportError;
 use crate::report::escape::visible;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-const TEMPLATE: &str = include_str!("../../share/html/problems.html");
 
 fn tag(p: &Problems, report: usize) -> String {
     if p.reports.len() > 1 {
@@ -277,7 +277,7 @@ struct View {
     tck_version: &'static str,
     bad: bool,
     verdict: String,
-    reports: Vec<(String, String, String)>,
+    reports: Vec<ReportView>,
     warnings: Vec<String>,
     sections: Vec<Section>,
 }
@@ -409,10 +409,14 @@ pub fn html(p: &Problems) -> Result<String, ReportError> {
             .iter()
             .zip(&p.sources)
             .enumerate()
-            .map(|(i, (l, s))| (format!("[{}]", i + 1), v(l), v(s)))
+            .map(|(i, (l, s))| ReportView {
+                name: format!("[{}]", i + 1),
+                label: v(l),
+                source: v(s),
+            })
             .collect(),
         warnings: p.warnings.iter().map(|w| v(w)).collect(),
         sections,
     };
-    crate::compare::html::render_template("problems.html", TEMPLATE, &view)
+    crate::report::html::render_page("problems.html", &view)
 }
