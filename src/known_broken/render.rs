@@ -11,7 +11,6 @@ use crate::report::escape::visible;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-
 fn tag(p: &Problems, report: usize) -> String {
     if p.reports.len() > 1 {
         format!("[{}] ", report + 1)

@@ -295,8 +295,14 @@ const PAGES: [(&str, &str); 5] = [
         include_str!("../../share/html/verdict-header.html"),
     ),
     ("report.html", include_str!("../../share/html/report.html")),
-    ("compare.html", include_str!("../../share/html/compare.html")),
-    ("problems.html", include_str!("../../share/html/problems.html")),
+    (
+        "compare.html",
+        include_str!("../../share/html/compare.html"),
+    ),
+    (
+        "problems.html",
+        include_str!("../../share/html/problems.html"),
+    ),
 ];
 
 /// Renders the page `name` (one of [`PAGES`]) with `view`.
