@@ -11,20 +11,8 @@
 
 use super::model::*;
 use crate::tap::model::{Directive, PointOutcome};
+use crate::tap::producer::{escape, point_line};
 use std::fmt::Write as _;
-
-fn tap_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '#' => out.push_str("\\#"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn push_point_line(
     out: &mut String,
@@ -35,22 +23,7 @@ fn push_point_line(
     directive: Option<(Directive, &str)>,
 ) {
     out.push_str(indent);
-    out.push_str(if ok { "ok " } else { "not ok " });
-    let _ = write!(out, "{n}");
-    if !desc.is_empty() {
-        out.push_str(" - ");
-        out.push_str(&tap_escape(desc));
-    }
-    if let Some((d, reason)) = directive {
-        out.push_str(match d {
-            Directive::Skip => " # SKIP",
-            Directive::Todo => " # TODO",
-        });
-        if !reason.is_empty() {
-            out.push(' ');
-            out.push_str(&tap_escape(reason));
-        }
-    }
+    out.push_str(&point_line(ok, n, desc, directive));
     out.push('\n');
 }
 
@@ -105,7 +78,7 @@ fn push_plan(out: &mut String, indent: &str, plan: Option<&crate::tap::model::Pl
     match plan {
         Some(p) if p.is_skip_all() => {
             let reason = p.skip_reason.as_deref().unwrap_or("");
-            let _ = writeln!(out, "{indent}1..0 # SKIP {}", tap_escape(reason).trim_end());
+            let _ = writeln!(out, "{indent}1..0 # SKIP {}", escape(reason).trim_end());
         }
         Some(p) => {
             let _ = writeln!(out, "{indent}{}..{}", p.start, p.end);

@@ -465,22 +465,7 @@ impl Tap {
                 }
             }
         };
-        let mut line = String::with_capacity(desc.len() + 16);
-        line.push_str(if ok { "ok " } else { "not ok " });
-        line.push_str(&number.to_string());
-        if !desc.is_empty() {
-            line.push_str(" - ");
-            line.push_str(&escape(desc));
-        }
-        if let Some((directive, reason)) = directive {
-            line.push_str(" # ");
-            line.push_str(directive.tap_word());
-            if !reason.is_empty() {
-                line.push(' ');
-                line.push_str(&escape(reason));
-            }
-        }
-        self.line(&line);
+        self.line(&point_line(ok, number, desc, directive));
         if let Some(diag) = diag {
             let block = diag.to_block(4 * (self.frames.len() - 1) + 2);
             self.raw(&block);
@@ -524,9 +509,35 @@ impl Tap {
     }
 }
 
+/// A test point's line, without indentation or newline: `ok N - DESC #
+/// SKIP REASON`, the description and reason escaped.
+pub fn point_line(
+    ok: bool,
+    number: u64,
+    desc: &str,
+    directive: Option<(Directive, &str)>,
+) -> String {
+    let mut line = String::with_capacity(desc.len() + 16);
+    line.push_str(if ok { "ok " } else { "not ok " });
+    line.push_str(&number.to_string());
+    if !desc.is_empty() {
+        line.push_str(" - ");
+        line.push_str(&escape(desc));
+    }
+    if let Some((directive, reason)) = directive {
+        line.push_str(" # ");
+        line.push_str(directive.tap_word());
+        if !reason.is_empty() {
+            line.push(' ');
+            line.push_str(&escape(reason));
+        }
+    }
+    line
+}
+
 /// Escapes `\` and `#` (TAP 14) and turns line breaks into spaces, so that
 /// a description or reason stays one line and reads back unchanged.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
