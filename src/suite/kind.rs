@@ -1,7 +1,8 @@
 //! Domains, networks and storage pools behind one trait, for the scripts
 //! that check the same semantics of each kind (name and UUID uniqueness,
-//! stale handles): a body written once for [`Kind`] runs for every kind,
-//! and a script names its kind by type — `define_twice::<Network>(t, cx)`.
+//! stale handles, autostart): a body written once for [`Kind`] runs for
+//! every kind, and a script names its kind by type —
+//! `define_twice::<Network>(t, cx)`.
 //!
 //! Only what those bodies need is here; everything kind-specific stays in
 //! the scripts.
@@ -28,13 +29,17 @@ pub trait Kind: Sized {
     const MISSING: (ErrorNumber, &'static str);
     /// How descriptions say "stop a running one": "destroy", "stop".
     const STOP: &'static str;
+    /// The `virConnect` method that creates (starts) one from XML, as
+    /// descriptions name it.
+    const CREATE_API: &'static str;
 
     /// What must exist on the host before one named `name` can start (a
     /// directory pool's directory), removed when dropped.
     type Guard;
     fn prepare(cx: &Context, name: &str) -> Result<Self::Guard, Stop>;
-    /// The generic XML of one named `name` with the UUID `uuid`.
-    fn xml(cx: &Context, name: &str, uuid: &str) -> Result<String, Stop>;
+    /// The generic XML of one named `name` (with the UUID `uuid`, if
+    /// given).
+    fn xml(cx: &Context, name: &str, uuid: Option<&str>) -> Result<String, Stop>;
 
     fn define(conn: &Connect, xml: &str) -> Result<Self, Error>;
     fn create(conn: &Connect, xml: &str) -> Result<Self, Error>;
@@ -46,6 +51,8 @@ pub trait Kind: Sized {
     fn uuid(&self) -> Result<String, Error>;
     fn is_active(&self) -> Result<bool, Error>;
     fn is_persistent(&self) -> Result<bool, Error>;
+    fn autostart(&self) -> Result<bool, Error>;
+    fn set_autostart(&self, on: bool) -> Result<(), Error>;
 }
 
 /// The methods every kind has under the same name.
@@ -66,6 +73,12 @@ macro_rules! common {
         fn is_persistent(&self) -> Result<bool, Error> {
             Self::is_persistent(self)
         }
+        fn autostart(&self) -> Result<bool, Error> {
+            Self::autostart(self)
+        }
+        fn set_autostart(&self, on: bool) -> Result<(), Error> {
+            Self::set_autostart(self, on)
+        }
     };
 }
 
@@ -74,13 +87,19 @@ impl Kind for Domain {
     const LOCAL: &'static str = "dom";
     const MISSING: (ErrorNumber, &'static str) = (ErrorNumber::NoDomain, "NoDomain");
     const STOP: &'static str = "destroy";
+    const CREATE_API: &'static str = "create_domain_xml";
     type Guard = ();
 
     fn prepare(_: &Context, _: &str) -> Result<(), Stop> {
         Ok(())
     }
-    fn xml(cx: &Context, name: &str, uuid: &str) -> Result<String, Stop> {
-        Ok(cx.domain(name)?.uuid(uuid).as_xml())
+    fn xml(cx: &Context, name: &str, uuid: Option<&str>) -> Result<String, Stop> {
+        let b = cx.domain(name)?;
+        Ok(match uuid {
+            Some(u) => b.uuid(u),
+            None => b,
+        }
+        .as_xml())
     }
     fn define(conn: &Connect, xml: &str) -> Result<Self, Error> {
         conn.define_domain_xml(xml)
@@ -105,13 +124,19 @@ impl Kind for Network {
     const LOCAL: &'static str = "net";
     const MISSING: (ErrorNumber, &'static str) = (ErrorNumber::NoNetwork, "NoNetwork");
     const STOP: &'static str = "destroy";
+    const CREATE_API: &'static str = "create_network_xml";
     type Guard = ();
 
     fn prepare(_: &Context, _: &str) -> Result<(), Stop> {
         Ok(())
     }
-    fn xml(cx: &Context, name: &str, uuid: &str) -> Result<String, Stop> {
-        Ok(cx.network(name).uuid(uuid).as_xml())
+    fn xml(cx: &Context, name: &str, uuid: Option<&str>) -> Result<String, Stop> {
+        let b = cx.network(name);
+        Ok(match uuid {
+            Some(u) => b.uuid(u),
+            None => b,
+        }
+        .as_xml())
     }
     fn define(conn: &Connect, xml: &str) -> Result<Self, Error> {
         conn.define_network_xml(xml)
@@ -136,13 +161,19 @@ impl Kind for StoragePool {
     const LOCAL: &'static str = "pool";
     const MISSING: (ErrorNumber, &'static str) = (ErrorNumber::NoStoragePool, "NoStoragePool");
     const STOP: &'static str = "stop";
+    const CREATE_API: &'static str = "create_storage_pool_xml";
     type Guard = PoolDir;
 
     fn prepare(cx: &Context, name: &str) -> Result<PoolDir, Stop> {
         Ok(PoolDir::create(&cx.pool(name)?)?)
     }
-    fn xml(cx: &Context, name: &str, uuid: &str) -> Result<String, Stop> {
-        Ok(cx.pool(name)?.uuid(uuid).as_xml())
+    fn xml(cx: &Context, name: &str, uuid: Option<&str>) -> Result<String, Stop> {
+        let b = cx.pool(name)?;
+        Ok(match uuid {
+            Some(u) => b.uuid(u),
+            None => b,
+        }
+        .as_xml())
     }
     fn define(conn: &Connect, xml: &str) -> Result<Self, Error> {
         conn.define_storage_pool_xml(xml, 0)

@@ -14,6 +14,7 @@
 //! What is not about test points — libvirt wrappers, host inspection,
 //! builders — belongs in [`crate::virt`].
 
+pub mod autostart;
 pub mod guest_network;
 pub mod kind;
 pub mod nvram;

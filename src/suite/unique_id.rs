@@ -32,9 +32,9 @@ impl<K: Kind> Twins<K> {
         let (name, other_name) = (cx.name("a"), cx.name("b"));
         let (uuid, other_uuid) = (random_uuid()?, random_uuid()?);
         Ok(Twins {
-            same: K::xml(cx, &name, &uuid)?,
-            same_uuid: K::xml(cx, &other_name, &uuid)?,
-            same_name: K::xml(cx, &name, &other_uuid)?,
+            same: K::xml(cx, &name, Some(&uuid))?,
+            same_uuid: K::xml(cx, &other_name, Some(&uuid))?,
+            same_name: K::xml(cx, &name, Some(&other_uuid))?,
             guard: K::prepare(cx, &name)?,
             name,
             other_name,
@@ -148,7 +148,7 @@ pub fn recreate_with_new_uuid<K: Kind>(t: &mut Tap, cx: &Context) -> Outcome {
     let noun = K::NOUN;
 
     let old = t.ok_result(
-        K::create(conn, &K::xml(cx, &name, &first)?),
+        K::create(conn, &K::xml(cx, &name, Some(&first))?),
         &format!("create the {noun} with a first UUID"),
     )?;
     t.is(
@@ -159,7 +159,7 @@ pub fn recreate_with_new_uuid<K: Kind>(t: &mut Tap, cx: &Context) -> Outcome {
     t.ok_result(old.destroy(), &format!("destroy the first {noun}"))?;
 
     let new = t.ok_result(
-        K::create(conn, &K::xml(cx, &name, &second)?),
+        K::create(conn, &K::xml(cx, &name, Some(&second))?),
         &format!("create a {noun} with the same name and a second UUID"),
     )?;
     t.is(
