@@ -29,7 +29,14 @@ fn domain_scripts_pass_on_the_test_driver_except_its_known_differences() {
         .arg(&cfg)
         .arg("--json")
         .arg(&json)
-        .arg("domain/")
+        // The lifecycle, uniqueness and save/restore scripts (050-102);
+        // the later ones need resources or a real hypervisor, and their
+        // test-driver differences are in conf/known-broken/domain.toml.
+        .args([
+            "--filter",
+            "id(domain/0*) | id(domain/10[012]-*)",
+            "domain/",
+        ])
         .output()
         .expect("run tck");
     let (stdout, stderr) = text(&out);
