@@ -455,9 +455,7 @@ pub fn check_prefix(prefix: &str) -> Result<(), String> {
 /// The default scratch directory: `/var/cache/tck` for root, the XDG cache
 /// directory (`$XDG_CACHE_HOME/tck`, else `~/.cache/tck`) otherwise.
 pub fn default_scratch_dir() -> Option<PathBuf> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    if uid == 0 {
+    if crate::virt::host::euid() == 0 {
         return Some(PathBuf::from("/var/cache/tck"));
     }
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {

@@ -22,6 +22,7 @@ pub mod registry;
 pub mod report;
 pub mod script;
 pub mod select;
+pub mod suite;
 pub mod tap;
 pub mod virt;
 pub mod yaml;

@@ -6,46 +6,20 @@
 
 mod common;
 
-use common::{config_file, qemu_system, tck, text, unique_prefix};
+use common::{config_file, executable, fixture, qemu_system, run, s, unique_prefix};
 use std::path::{Path, PathBuf};
-use std::process::Output;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn run(args: &[&str]) -> Output {
-    tck()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("tck runs")
-}
 
 /// Exit status, stdout, stderr.
 fn run3(args: &[&str]) -> (i32, String, String) {
-    let out = run(args);
-    let (o, e) = text(&out);
-    (out.status.code().unwrap_or(-1), o, e)
+    let r = run(args);
+    (r.code.unwrap_or(-1), r.stdout, r.stderr)
 }
 
 /// A directory of external TAP scripts: (file name, body after `#!/bin/sh`).
 fn scripts(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).unwrap();
     for (name, body) in files {
-        let p = dir.join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&p, format!("#!/bin/sh\n{body}")).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        executable(&dir.join(name), &format!("#!/bin/sh\n{body}"));
     }
     dir.to_path_buf()
 }
@@ -298,7 +272,7 @@ fn known_broken(dir: &Path, name: &str, body: &str) -> PathBuf {
 fn problems_exit_statuses_and_suggest_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mixed = report_of(&fixture("mixed"), &d.join("mixed.xml"));
+    let mixed = report_of(Path::new(&fixture("mixed")), &d.join("mixed.xml"));
 
     // Nothing known: the failure is unexpected.
     let empty = known_broken(d, "empty.toml", "# nothing yet\n");

@@ -3,72 +3,23 @@
 //! tests/browser/visible.py) renders them and we check what a person sees
 //! (`innerText` leaves out collapsed `<details>` content).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use tck::compare::render::RenderOptions;
 use tck::compare::{compare, html, Input, Options};
 use tck::known_broken::{mask_report, parse, problems, render, Date};
 use tck::report::model::*;
-use tck::tap::model::{Plan, PointOutcome};
+use tck::report::sample::{self, point, script};
+use tck::tap::model::PointOutcome;
 use tck::yaml::Yaml;
 
 fn visible(html_path: &Path) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/visible.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(html_path)
-        .arg("--plain")
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "the browser check failed (needs: apt-get install chromium chromium-driver):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("visible.py prints JSON")
-}
-
-fn point(n: u64, desc: &str, outcome: PointOutcome) -> TestResult {
-    TestResult {
-        number: n,
-        description: desc.into(),
-        outcome,
-        directive: None,
-        reason: None,
-        yaml: None,
-        identity: identity_of(n, desc, None),
-        subtest: None,
-        mask: None,
-    }
-}
-
-fn script(id: &str, status: ScriptStatus, tests: Vec<TestResult>) -> ScriptResult {
-    let mut s = ScriptResult::without_output(id, "", status, "");
-    s.plan = Some(Plan {
-        start: 1,
-        end: tests.len() as u64,
-        skip_reason: None,
-    });
-    s.counts.total = tests.len() as u64;
-    s.tests = tests;
-    s
+    common::browser_visible(html_path, &["--plain"])
 }
 
 fn report(driver: &str, hv: &str, scripts: Vec<ScriptResult>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        environment: Environment {
-            driver: driver.into(),
-            hypervisor_version: hv.into(),
-            libvirt_daemon_version: "11.3.0".into(),
-            os_id: "debian".into(),
-            os_version: "12".into(),
-            arch: "x86_64".into(),
-            ..Environment::default()
-        },
-        scripts,
-        ..Report::default()
-    }
+    sample::report(sample::environment(driver, hv, "11.3.0"), scripts)
 }
 
 /// Three drivers: QEMU passes everything, TEST fails a point (a

@@ -2,26 +2,16 @@
 //! `chromium` and `chromium-driver`) renders it and we check what a person
 //! sees (`innerText` leaves out collapsed and hidden content).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use tck::report::html::render_html;
 use tck::report::model::*;
 use tck::report::sample::sample_report;
 use tck::tap::model::PointOutcome;
 
 fn visible(html_path: &Path) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/visible.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(html_path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "the browser check failed (needs: apt-get install chromium chromium-driver):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("visible.py prints JSON")
+    common::browser_visible(html_path, &[])
 }
 
 #[test]

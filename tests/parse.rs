@@ -2,9 +2,11 @@
 //! every kind of bad input. Each run has a deadline, so a hang fails the
 //! test instead of stalling the suite.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -34,7 +36,7 @@ impl Run {
 
 /// Runs `tck parse ARGS`, feeding `stdin` (if any) from a thread.
 fn tck_parse(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tck"))
+    let mut child = common::tck()
         .arg("parse")
         .args(args)
         .stdin(if stdin.is_some() {
@@ -93,11 +95,7 @@ fn tck_parse(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
 }
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tap")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+    common::fixture(&format!("tap/{name}"))
 }
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, data: &[u8]) -> String {

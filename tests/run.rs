@@ -3,51 +3,12 @@
 //! metadata or a fixture (exclusive scripts, requirements, leftovers),
 //! through the library.
 
+mod common;
+
+use common::{fixture, run, tck};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-const TCK: &str = env!("CARGO_BIN_EXE_tck");
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Runs are recorded in the run history: never in the user's cache.
-fn history_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("history")
-}
-
-fn fixture(rel: &str) -> String {
-    fixtures().join(rel).display().to_string()
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-fn tck(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(TCK)
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env("TCK_HISTORY_DIR", history_dir())
-        .output()
-        .expect("tck runs");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
-}
 
 /// The status word printed for script `id` ("PASS", "FAIL", …).
 fn status_of(out: &str, id: &str) -> String {
@@ -111,7 +72,7 @@ fn scratch() -> tempfile::TempDir {
 #[test]
 fn passing_directory_exits_0_with_a_line_per_script_and_a_summary() {
     // No subcommand: `tck DIR` is `tck run DIR`.
-    let r = tck(&["--no-fixture", &fixture("pass")]);
+    let r = run(&["--no-fixture", &fixture("pass")]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(status_of(&r.stdout, "010-three.sh"), "PASS");
     assert!(line_of(&r.stdout, "010-three.sh").contains("3 passed"));
@@ -128,7 +89,7 @@ fn passing_directory_exits_0_with_a_line_per_script_and_a_summary() {
 
 #[test]
 fn mixed_directory_fails_and_shows_the_failure_with_its_diagnostics() {
-    let r = tck(&["run", "--no-fixture", &fixture("mixed")]);
+    let r = run(&["run", "--no-fixture", &fixture("mixed")]);
     assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
     assert_eq!(status_of(&r.stdout, "010-pass.sh"), "PASS");
     assert!(line_of(&r.stdout, "010-pass.sh").contains("1 passed, 1 skipped"));
@@ -163,7 +124,7 @@ fn mixed_directory_fails_and_shows_the_failure_with_its_diagnostics() {
 
 #[test]
 fn quiet_prints_the_summary_only() {
-    let r = tck(&["run", "-q", "--no-fixture", &fixture("mixed")]);
+    let r = run(&["run", "-q", "--no-fixture", &fixture("mixed")]);
     assert_eq!(r.code, Some(1));
     assert!(!r.stdout.contains("[ "), "no script lines: {}", r.stdout);
     assert!(r.stdout.contains("Summary: 4 scripts"), "{}", r.stdout);
@@ -176,7 +137,7 @@ fn quiet_prints_the_summary_only() {
 
 #[test]
 fn verbose_prints_each_scripts_raw_tap_in_one_block() {
-    let r = tck(&["run", "-v", "-j4", "--no-fixture", &fixture("mixed")]);
+    let r = run(&["run", "-v", "-j4", "--no-fixture", &fixture("mixed")]);
     assert_eq!(r.code, Some(1));
     // Each block: header, the script's own lines, then its status line.
     let block = |id: &str| {
@@ -206,7 +167,7 @@ fn verbose_prints_each_scripts_raw_tap_in_one_block() {
 
 #[test]
 fn list_shows_external_scripts_as_text_and_json() {
-    let r = tck(&["list", &fixture("mixed")]);
+    let r = run(&["list", &fixture("mixed")]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
         r.stdout
@@ -214,7 +175,7 @@ fn list_shows_external_scripts_as_text_and_json() {
         "{}",
         r.stdout
     );
-    let r = tck(&["list", "--format", "json", &fixture("mixed")]);
+    let r = run(&["list", "--format", "json", &fixture("mixed")]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
     let list = v.as_array().expect("an array");
@@ -233,7 +194,7 @@ fn list_shows_external_scripts_as_text_and_json() {
 
 #[test]
 fn a_file_reached_twice_runs_once_but_two_files_with_one_id_are_refused() {
-    let r = tck(&[
+    let r = run(&[
         "--no-fixture",
         &fixture("pass"),
         &fixture("pass/010-three.sh"),
@@ -243,8 +204,8 @@ fn a_file_reached_twice_runs_once_but_two_files_with_one_id_are_refused() {
     // bailout/ and bailout/ under another name would both give 010-ok.sh.
     let dir = scratch();
     let copy = dir.path().join("010-ok.sh");
-    std::fs::copy(fixtures().join("bailout/010-ok.sh"), &copy).expect("copy");
-    let r = tck(&[
+    std::fs::copy(fixture("bailout/010-ok.sh"), &copy).expect("copy");
+    let r = run(&[
         "--no-fixture",
         &fixture("bailout"),
         &copy.display().to_string(),
@@ -261,7 +222,7 @@ fn a_file_reached_twice_runs_once_but_two_files_with_one_id_are_refused() {
 #[test]
 fn help_documents_the_exit_statuses() {
     for args in [&["--help"][..], &["run", "--help"][..]] {
-        let r = tck(args);
+        let r = run(args);
         assert_eq!(r.code, Some(0));
         for needle in [
             "Exit status:",
@@ -277,7 +238,7 @@ fn help_documents_the_exit_statuses() {
 fn scripts_get_their_environment() {
     let dir = scratch();
     let d = dir.path().display().to_string();
-    let r = tck(&[
+    let r = run(&[
         "run",
         "--no-fixture",
         "-c",
@@ -300,10 +261,10 @@ fn scripts_get_their_environment() {
 
 #[test]
 fn no_tap_scripts_are_judged_by_their_exit_status() {
-    let r = tck(&["--no-fixture", &fixture("bad/no-tap-ok.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/no-tap-ok.sh")]);
     assert_eq!(r.code, Some(0), "{}", r.stdout);
     assert_eq!(status_of(&r.stdout, "no-tap-ok.sh"), "PASS");
-    let r = tck(&["--no-fixture", &fixture("bad/no-tap-fail.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/no-tap-fail.sh")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "no-tap-fail.sh"), "ERROR");
     assert!(line_of(&r.stdout, "no-tap-fail.sh").contains("no TAP output, and exit status 3"));
@@ -316,7 +277,7 @@ fn no_tap_scripts_are_judged_by_their_exit_status() {
 
 #[test]
 fn passing_tap_with_a_non_zero_exit_fails() {
-    let r = tck(&["--no-fixture", &fixture("bad/tap-pass-exit3.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/tap-pass-exit3.sh")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "tap-pass-exit3.sh"), "FAIL");
     assert!(r.stdout.contains("exited with status 3"));
@@ -324,7 +285,7 @@ fn passing_tap_with_a_non_zero_exit_fails() {
 
 #[test]
 fn binary_garbage_is_an_error_and_never_reaches_the_terminal_raw() {
-    let r = tck(&["-v", "--no-fixture", &fixture("bad/garbage.sh")]);
+    let r = run(&["-v", "--no-fixture", &fixture("bad/garbage.sh")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "garbage.sh"), "ERROR");
     assert!(line_of(&r.stdout, "garbage.sh").contains("no plan"));
@@ -336,14 +297,14 @@ fn binary_garbage_is_an_error_and_never_reaches_the_terminal_raw() {
 
 #[test]
 fn a_single_10_mb_line_is_handled() {
-    let r = tck(&["--no-fixture", &fixture("bad/long-line.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/long-line.sh")]);
     assert_eq!(r.code, Some(0), "{}", r.stdout);
     assert_eq!(status_of(&r.stdout, "long-line.sh"), "PASS");
 }
 
 #[test]
 fn invalid_utf8_is_replaced_not_fatal() {
-    let r = tck(&["-v", "--no-fixture", &fixture("bad/invalid-utf8.sh")]);
+    let r = run(&["-v", "--no-fixture", &fixture("bad/invalid-utf8.sh")]);
     assert_eq!(r.code, Some(0), "{}", r.stdout);
     assert_eq!(status_of(&r.stdout, "invalid-utf8.sh"), "PASS");
     assert!(r.stdout.contains("caf\u{fffd} au lait"), "{}", r.stdout);
@@ -351,21 +312,21 @@ fn invalid_utf8_is_replaced_not_fatal() {
 
 #[test]
 fn an_unterminated_yaml_block_still_gives_a_verdict() {
-    let r = tck(&["--no-fixture", &fixture("bad/unterminated-yaml.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/unterminated-yaml.sh")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "unterminated-yaml.sh"), "FAIL");
 }
 
 #[test]
 fn subtests_nested_1000_deep_pass() {
-    let r = tck(&["--no-fixture", &fixture("bad/deep-subtests.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/deep-subtests.sh")]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(status_of(&r.stdout, "deep-subtests.sh"), "PASS");
 }
 
 #[test]
 fn a_script_that_closes_stdout_and_keeps_running_ends_at_its_timeout() {
-    let r = tck(&[
+    let r = run(&[
         "--no-fixture",
         "--timeout",
         "1",
@@ -381,7 +342,7 @@ fn a_script_that_closes_stdout_and_keeps_running_ends_at_its_timeout() {
 fn a_forked_child_holding_stdout_does_not_hold_the_run() {
     let dir = scratch();
     let d = dir.path().display().to_string();
-    let r = tck(&[
+    let r = run(&[
         "--no-fixture",
         "--scratch-dir",
         &d,
@@ -401,7 +362,7 @@ fn a_forked_child_holding_stdout_does_not_hold_the_run() {
 
 #[test]
 fn a_script_killed_by_a_signal_after_all_its_points_crashes() {
-    let r = tck(&["--no-fixture", &fixture("bad/killed-after-tap.sh")]);
+    let r = run(&["--no-fixture", &fixture("bad/killed-after-tap.sh")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "killed-after-tap.sh"), "CRASH");
     assert!(
@@ -411,7 +372,7 @@ fn a_script_killed_by_a_signal_after_all_its_points_crashes() {
 
 #[test]
 fn a_script_without_interpreter_line_cannot_start() {
-    let r = tck(&["--no-fixture", &fixture("bad/no-shebang")]);
+    let r = run(&["--no-fixture", &fixture("bad/no-shebang")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "no-shebang"), "ERROR");
     assert!(r.stdout.contains("could not start"), "{}", r.stdout);
@@ -420,7 +381,7 @@ fn a_script_without_interpreter_line_cannot_start() {
 #[test]
 fn usage_errors_exit_2_and_name_the_culprit() {
     let not_exec = fixture("bad/not-executable.sh");
-    let r = tck(&["--no-fixture", &not_exec]);
+    let r = run(&["--no-fixture", &not_exec]);
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr.contains(&not_exec) && r.stderr.contains("chmod +x"),
@@ -429,7 +390,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
     );
 
     let missing = fixture("nowhere/010-x.sh");
-    let r = tck(&["--no-fixture", &missing]);
+    let r = run(&["--no-fixture", &missing]);
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr
@@ -438,7 +399,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
         r.stderr
     );
 
-    let r = tck(&["run", "domain/999-no-such-script"]);
+    let r = run(&["run", "domain/999-no-such-script"]);
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr.contains("domain/999-no-such-script"),
@@ -452,7 +413,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
         r.stderr
     );
 
-    let r = tck(&["--no-fixture", &fixture("empty")]);
+    let r = run(&["--no-fixture", &fixture("empty")]);
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr
@@ -461,11 +422,11 @@ fn usage_errors_exit_2_and_name_the_culprit() {
         r.stderr
     );
     let empty = scratch();
-    let r = tck(&["--no-fixture", &empty.path().display().to_string()]);
+    let r = run(&["--no-fixture", &empty.path().display().to_string()]);
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("no executable scripts"), "{}", r.stderr);
 
-    let r = tck(&[
+    let r = run(&[
         "--no-fixture",
         "--scratch-dir",
         "/proc/no-such-dir",
@@ -479,7 +440,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
         r.stderr
     );
 
-    let r = tck(&["run", "--jobs", "0", &fixture("pass")]);
+    let r = run(&["run", "--jobs", "0", &fixture("pass")]);
     assert_eq!(r.code, Some(2), "clap rejects -j 0: {}", r.stderr);
 }
 
@@ -489,7 +450,7 @@ fn usage_errors_exit_2_and_name_the_culprit() {
 fn a_timeout_kills_the_whole_process_group() {
     let dir = scratch();
     let d = dir.path().display().to_string();
-    let r = tck(&[
+    let r = run(&[
         "--no-fixture",
         "--timeout",
         "1",
@@ -530,7 +491,7 @@ fn jobs_run_scripts_in_parallel_and_j1_runs_them_one_by_one() {
     for (jobs, overlap) in [("2", true), ("1", false)] {
         let dir = scratch();
         let d = dir.path().display().to_string();
-        let r = tck(&[
+        let r = run(&[
             "--no-fixture",
             "-j",
             jobs,
@@ -554,7 +515,7 @@ fn jobs_run_scripts_in_parallel_and_j1_runs_them_one_by_one() {
 
 #[test]
 fn a_bail_out_stops_the_run_and_lists_what_did_not_run() {
-    let r = tck(&["--no-fixture", "-j1", &fixture("bailout")]);
+    let r = run(&["--no-fixture", "-j1", &fixture("bailout")]);
     assert_eq!(r.code, Some(1), "{}", r.stdout);
     assert_eq!(status_of(&r.stdout, "020-bail.sh"), "BAILOUT");
     assert!(line_of(&r.stdout, "020-bail.sh").contains("Bail out! libvirtd is not running"));
@@ -567,7 +528,7 @@ fn a_bail_out_stops_the_run_and_lists_what_did_not_run() {
         r.stdout
     );
 
-    let r = tck(&["--no-fixture", "-j1", "--keep-going", &fixture("bailout")]);
+    let r = run(&["--no-fixture", "-j1", "--keep-going", &fixture("bailout")]);
     assert_eq!(r.code, Some(1));
     assert_eq!(status_of(&r.stdout, "030-after.sh"), "PASS");
     assert_eq!(status_of(&r.stdout, "040-after.sh"), "PASS");
@@ -578,8 +539,7 @@ fn a_bail_out_stops_the_run_and_lists_what_did_not_run() {
 fn sigint_stops_the_run_kills_running_scripts_and_exits_130() {
     let dir = scratch();
     let d = dir.path().display().to_string();
-    let child = Command::new(TCK)
-        .env("TCK_HISTORY_DIR", history_dir())
+    let child = tck()
         .args(["--no-fixture", "-j1", "--scratch-dir", &d])
         .arg(fixture("sleeper"))
         .arg(fixture("pass"))

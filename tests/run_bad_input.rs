@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{tck, text};
+use common::{config_with, tck, text};
 use std::path::Path;
 
 /// Runs `tck run <args> domain/`, expects status 2, no per-script output,
@@ -36,17 +36,10 @@ fn refused(args: &[&str], config: Option<&Path>) -> String {
     stderr
 }
 
-fn config(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    let scratch = dir.join("scratch").display().to_string();
-    std::fs::write(&path, format!("scratch_dir = {scratch:?}\n{body}")).expect("write");
-    path
-}
-
 #[test]
 fn a_malformed_config_file_names_file_line_and_key() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = config(dir.path(), "bad.toml", "uri = \"qemu:///system\njobs = 2\n");
+    let path = config_with(dir.path(), "bad.toml", "uri = \"qemu:///system\njobs = 2\n");
     let err = refused(&[], Some(&path));
     assert!(
         err.contains(&format!(
@@ -55,7 +48,7 @@ fn a_malformed_config_file_names_file_line_and_key() {
         )),
         "{err}"
     );
-    let path = config(dir.path(), "type.toml", "timeout = \"soon\"\n");
+    let path = config_with(dir.path(), "type.toml", "timeout = \"soon\"\n");
     let err = refused(&[], Some(&path));
     assert!(
         err.contains(&format!("{}:2: key `timeout`", path.display())),
@@ -107,7 +100,7 @@ fn a_uri_whose_driver_is_missing_says_so() {
 #[test]
 fn a_kernel_that_does_not_exist_is_refused_naming_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = config(dir.path(), "k.toml", "kernel = \"/nonexistent/vmlinuz\"\n");
+    let path = config_with(dir.path(), "k.toml", "kernel = \"/nonexistent/vmlinuz\"\n");
     let err = refused(&[], Some(&path));
     assert!(
         err.contains(&format!("{}:2: key `kernel`", path.display())),
@@ -127,7 +120,7 @@ fn a_prefix_that_is_empty_or_too_broad_is_refused() {
         ("-", "shorter than 2 characters"),
         ("tck", "(e.g. \"tck\" would match \"tckserver\")"),
     ] {
-        let path = config(dir.path(), "p.toml", &format!("prefix = {prefix:?}\n"));
+        let path = config_with(dir.path(), "p.toml", &format!("prefix = {prefix:?}\n"));
         let err = refused(&[], Some(&path));
         assert!(
             err.contains(&format!("{}:2: key `prefix`", path.display())) && err.contains(why),

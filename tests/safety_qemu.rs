@@ -26,7 +26,7 @@
 
 mod common;
 
-use common::{qemu_system, tck, text, unique_prefix};
+use common::{config_file, qemu_system, tck, text, unique_prefix};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tck::virt::builders::{
@@ -36,6 +36,7 @@ use tck::virt::builders::{
 use tck::virt::caps::Capabilities;
 use tck::virt::connection::Connection;
 use tck::virt::generic::{choose_guest, GuestPrefs};
+use tck::virt::host::net::link_exists;
 use virt::sys::{VIR_DOMAIN_XML_INACTIVE, VIR_SECRET_USAGE_TYPE_CEPH};
 
 /// The two tests share the daemon and one of them may run with `--force`
@@ -140,7 +141,7 @@ fn assert_names_free(conn: &Connection) {
     {
         taken.push(format!("secret with ceph usage {SECRET_USAGE}"));
     }
-    if Path::new("/sys/class/net").join(BRIDGE).exists() {
+    if link_exists(BRIDGE) {
         taken.push(format!("host interface {BRIDGE}"));
     }
     assert!(
@@ -242,10 +243,7 @@ fn foreign_state(conn: &Connection, vol_path: &Path) -> Vec<String> {
         )),
         Err(e) => s.push(format!("network {NETWORK}: missing ({e})")),
     }
-    s.push(format!(
-        "bridge {BRIDGE} present={}",
-        Path::new("/sys/class/net").join(BRIDGE).exists()
-    ));
+    s.push(format!("bridge {BRIDGE} present={}", link_exists(BRIDGE)));
     match conn.lookup_storage_pool_by_name(POOL) {
         Ok(p) => {
             let mut vols = p.list_volumes().unwrap_or_default();
@@ -319,19 +317,6 @@ fn prefixed_objects(conn: &Connection, prefix: &str) -> Vec<String> {
     out
 }
 
-fn write_config(dir: &Path, prefix: &str) -> PathBuf {
-    let path = dir.join("tck.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "uri = \"qemu:///system\"\nprefix = {prefix:?}\nscratch_dir = {:?}\n",
-            dir.join("scratch").display().to_string()
-        ),
-    )
-    .expect("write config");
-    path
-}
-
 #[test]
 fn a_forced_run_and_clean_leave_foreign_objects_untouched() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -361,7 +346,7 @@ fn a_forced_run_and_clean_leave_foreign_objects_untouched() {
         .expect("define a leftover under the prefix");
     guard.created.push(Created::Domain(leftover.clone()));
 
-    let cfg = write_config(dir.path(), &prefix);
+    let cfg = config_file(dir.path(), "qemu:///system", &prefix);
     let json = dir.path().join("report.json");
     let out = tck()
         .args(["run", "--force", "-q", "--config"])
@@ -432,7 +417,7 @@ fn a_script_killed_mid_way_has_its_objects_reported_as_leaked_and_removed() {
     let Some(conn) = qemu_system() else { return };
     let prefix = unique_prefix();
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = write_config(dir.path(), &prefix);
+    let cfg = config_file(dir.path(), "qemu:///system", &prefix);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/killed");
     let json = dir.path().join("report.json");
     let out = tck()
@@ -489,7 +474,7 @@ fn objects_of_a_run_killed_mid_script_are_listed_by_script_then_removed_with_for
     let Some(conn) = qemu_system() else { return };
     let prefix = unique_prefix();
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = write_config(dir.path(), &prefix);
+    let cfg = config_file(dir.path(), "qemu:///system", &prefix);
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interrupted");
     let id = "010-defines-then-waits.sh";
     let ns = tck::harness::namespace::script_prefix(&prefix, id);

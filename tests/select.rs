@@ -2,24 +2,13 @@
 //! the built `tck` on external scripts (`--no-fixture`, no libvirt), with
 //! the run history and every output in a temporary directory.
 
+mod common;
+
+use common::{executable, tck, validate_report, Run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tck::report::model::{Report, ScriptStatus};
-
-const TCK: &str = env!("CARGO_BIN_EXE_tck");
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
 
 /// A temporary world: a scripts directory, a configuration whose scratch
 /// and history directories are inside it, and `tck` run from inside it.
@@ -62,28 +51,19 @@ impl World {
 
     /// An executable script `s/<rel>`.
     fn script(&self, rel: &str, body: &str) {
-        let p = self.path("s").join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, body).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        executable(&self.path("s").join(rel), body);
     }
 
-    /// `tck <args>` with this world's configuration, from its directory.
+    /// `tck <args>` with this world's configuration (and its history
+    /// directory), from its directory.
     fn tck(&self, args: &[&str]) -> Run {
-        let out = Command::new(TCK)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TCK_CONFIG", self.config())
-            .env_remove("TCK_HISTORY_DIR")
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("tck runs");
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(
+            tck()
+                .args(args)
+                .current_dir(self.dir.path())
+                .env("TCK_CONFIG", self.config())
+                .env_remove("TCK_HISTORY_DIR"),
+        )
     }
 
     /// `tck run --no-fixture <args> s --json <file>`: the run and its report.
@@ -121,22 +101,6 @@ fn status(report: &Report, id: &str) -> ScriptStatus {
         .find(|s| s.id == id)
         .unwrap_or_else(|| panic!("no {id} in {:?}", ids(report)))
         .status
-}
-
-fn validate(path: &Path) {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("share/schema/tck-report-1.rng");
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--relaxng")
-        .arg(schema)
-        .arg(path)
-        .output()
-        .expect("xmllint runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn xpath(path: &Path, expr: &str) -> String {
@@ -334,7 +298,7 @@ fn an_intermittent_script_is_flaky_with_retries_and_every_attempt_is_kept() {
     );
     assert!(r.stdout.contains("1 pass, 1 flaky"), "{}", r.all());
     // XML: valid, with the failed first attempt kept.
-    validate(&w.path("last.xml"));
+    validate_report(&w.path("last.xml"));
     let s = report
         .scripts
         .iter()
@@ -462,7 +426,7 @@ fn repeat_reports_pass_rates() {
         (ScriptStatus::Flaky, 3, (2, 4))
     );
     assert_eq!(flaky.counts.pass, 1, "its own data is a passing run");
-    validate(&w.path("last.xml"));
+    validate_report(&w.path("last.xml"));
     // Each pass is a full run of the selection: 4 runs of each script.
     let n = std::fs::read_to_string(w.path("s/.n"))
         .unwrap()
@@ -715,7 +679,7 @@ fn profiles_set_defaults_and_flags_override_them() {
         "{}",
         r.all()
     );
-    validate(&w.path("out/nightly.xml"));
+    validate_report(&w.path("out/nightly.xml"));
     let report = tck::report::xml::read(&w.path("out/nightly.xml")).unwrap();
     assert_eq!(ids(&report), ["010-pass.sh", "020-first-run-fails.sh"]);
 
@@ -768,7 +732,7 @@ fn profiles_set_defaults_and_flags_override_them() {
         &s,
     ]);
     assert_eq!(r.code, Some(0), "retried once, flaky passes: {}", r.all());
-    validate(&w.path("tck-report.xml"));
+    validate_report(&w.path("tck-report.xml"));
     assert!(w.path("tck-junit.xml").exists());
 
     // An unknown profile names the file and what it has.

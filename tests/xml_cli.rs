@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{qemu_system, tck, text, unique_prefix};
+use common::{config_with, qemu_system, tck, text, unique_prefix};
 use std::path::Path;
 use tck::virt::connection::Connection;
 use tck::virt::xmltree::Element;
@@ -316,21 +316,10 @@ fn secret_and_nwfilter_xml_is_accepted_by_qemu_system() {
     assert_eq!(back.find_all("rule").len(), 2);
 }
 
-fn config(dir: &Path, extra: &str) -> std::path::PathBuf {
-    let scratch = dir.join("scratch");
-    let path = dir.join("tck.toml");
-    std::fs::write(
-        &path,
-        format!("scratch_dir = {:?}\n{extra}", scratch.display().to_string()),
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn prepare_builds_then_reuses_and_refuses_bad_inputs() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), "");
+    let cfg = config_with(dir.path(), "tck.toml", "");
     let run = |args: &[&str]| {
         let out = tck()
             .arg("prepare")
@@ -415,7 +404,7 @@ fn prepare_builds_then_reuses_and_refuses_bad_inputs() {
     );
 
     // Configuration keys that point nowhere are refused, naming the key.
-    let bad = config(dir.path(), "kernel = \"/no/such/vmlinuz\"\n");
+    let bad = config_with(dir.path(), "tck.toml", "kernel = \"/no/such/vmlinuz\"\n");
     let out = tck()
         .args(["prepare", "--no-probe", "--config"])
         .arg(&bad)

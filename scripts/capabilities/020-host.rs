@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use tck::prelude::*;
-use tck::virt::host::{machine, numa_nodes, online_cpus, SYSFS};
+use tck::virt::host::{numa_nodes, online_cpus, uname, SYSFS};
 
 pub const META: Meta = Meta {
     requires: &[Require::LocalHost],
@@ -20,7 +20,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let sysfs = Path::new(SYSFS);
     t.is(
         caps.host.arch.clone(),
-        machine(),
+        uname().machine,
         "the host arch is the kernel's machine (uname -m)",
     );
 

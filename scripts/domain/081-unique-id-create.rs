@@ -1,30 +1,18 @@
 //! Creating a domain checks name and UUID uniqueness: with the name and UUID of an inactive persistent domain it starts that domain; another name with its UUID, its name with another UUID, or any clash with a running domain is refused.
 
 use tck::prelude::*;
-use tck::virt::builders::random_uuid;
+use tck::suite::unique_id::Twins;
+use virt::domain::Domain;
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(14);
     let conn = cx.connect()?;
-    let (name, other_name) = (cx.name("a"), cx.name("b"));
-    let (uuid, other_uuid) = (random_uuid()?, random_uuid()?);
-    let same = cx.domain(&name)?.uuid(&uuid).as_xml();
-    let same_uuid = cx.domain(&other_name)?.uuid(&uuid).as_xml();
-    let same_name = cx.domain(&name)?.uuid(&other_uuid).as_xml();
+    let a = Twins::<Domain>::new(cx)?;
 
-    let dom = t.ok_result(conn.define_domain_xml(&same), "define domain A")?;
-    t.err_code(
-        conn.create_domain_xml(&same_uuid, 0),
-        ErrorNumber::OperationFailed,
-        "inactive: creating another name with A's UUID raises OperationFailed",
-    );
-    t.err_code(
-        conn.create_domain_xml(&same_name, 0),
-        ErrorNumber::OperationFailed,
-        "inactive: creating A's name with another UUID raises OperationFailed",
-    );
+    let dom = t.ok_result(conn.define_domain_xml(&a.same), "define domain A")?;
+    a.creating_clashes(t, cx, "inactive")?;
     let started = t.ok_result(
-        conn.create_domain_xml(&same, 0),
+        conn.create_domain_xml(&a.same, 0),
         "inactive: creating A's name and UUID starts domain A",
     )?;
     t.ok(
@@ -32,36 +20,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the started domain A runs and is still persistent",
     );
 
-    t.err_code(
-        conn.create_domain_xml(&same, 0),
-        ErrorNumber::OperationInvalid,
-        "running: creating A again raises OperationInvalid",
-    );
-    t.err_code(
-        conn.create_domain_xml(&same_uuid, 0),
-        ErrorNumber::OperationFailed,
-        "running: creating another name with A's UUID raises OperationFailed",
-    );
-    t.err_code(
-        conn.create_domain_xml(&same_name, 0),
-        ErrorNumber::OperationFailed,
-        "running: creating A's name with another UUID raises OperationFailed",
-    );
-    t.err_code(
-        conn.lookup_domain_by_name(&other_name),
-        ErrorNumber::NoDomain,
-        "no domain was created under the other name",
-    );
+    a.creating_again(t, cx)?;
+    a.creating_clashes(t, cx, "running")?;
+    a.none_under_other_name(t, cx, "created")?;
     t.ok_result(dom.destroy(), "destroy domain A")?;
     t.ok_result(dom.undefine(), "undefine domain A")?;
 
     // A transient domain clashes the same way.
-    let transient = t.ok_result(conn.create_domain_xml(&same, 0), "create a transient A")?;
-    t.err_code(
-        conn.create_domain_xml(&same, 0),
-        ErrorNumber::OperationInvalid,
-        "creating the running transient A again raises OperationInvalid",
-    );
-    t.ok_result(transient.destroy(), "destroy the transient A")?;
-    Ok(())
+    a.transient_clash(t, cx)
 }

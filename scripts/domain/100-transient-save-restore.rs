@@ -1,23 +1,12 @@
 //! Saves a running transient domain to a file (it goes away) and restores it from that file (it is back, running and still transient).
 
 use tck::prelude::*;
-use tck::virt::shim::domain_save;
+use tck::suite::save_restore::{save_transient, Saved};
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(8);
     let conn = cx.connect()?;
-    let name = cx.name("dom");
-    let image = cx.scratch_file("saved.img")?;
-
-    let dom = t.ok_result(
-        conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0),
-        "create a transient domain",
-    )?;
-    let uuid = dom.uuid_string()?;
-    t.ok_result(
-        domain_save(&dom, &image),
-        "save the running transient domain",
-    )?;
+    let Saved { name, uuid, image } = save_transient(t, cx)?;
     t.err_code(
         conn.lookup_domain_by_name(&name),
         ErrorNumber::NoDomain,

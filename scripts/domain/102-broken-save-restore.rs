@@ -1,7 +1,7 @@
 //! Restoring a save image whose end was cut off fails and leaves no domain behind.
 
 use tck::prelude::*;
-use tck::virt::shim::domain_save;
+use tck::suite::save_restore::{save_transient, Saved};
 
 /// At most this much is cut from the end of the image (at most half of it).
 const CUT: u64 = 512 * 1024;
@@ -9,18 +9,7 @@ const CUT: u64 = 512 * 1024;
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     t.plan(5);
     let conn = cx.connect()?;
-    let name = cx.name("dom");
-    let image = cx.scratch_file("saved.img")?;
-
-    let dom = t.ok_result(
-        conn.create_domain_xml(&cx.domain(&name)?.as_xml(), 0),
-        "create a transient domain",
-    )?;
-    let uuid = dom.uuid_string()?;
-    t.ok_result(
-        domain_save(&dom, &image),
-        "save the running transient domain",
-    )?;
+    let Saved { name, uuid, image } = save_transient(t, cx)?;
 
     let file = std::fs::OpenOptions::new().write(true).open(&image)?;
     let len = file.metadata()?.len();

@@ -4,13 +4,10 @@
 //! auto-selection (the Perl script's skip condition could never fire).
 
 use tck::prelude::*;
+use tck::suite::nvram::{destroy_and_undefine, q35_guest};
 use tck::virt::firmware::RemoveOnDrop;
-use tck::virt::generic::GuestPrefs;
 use tck::virt::xmltree::Element;
-use virt::sys::{
-    VIR_DOMAIN_START_PAUSED, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM as KEEP_NVRAM,
-    VIR_DOMAIN_UNDEFINE_NVRAM as NVRAM, VIR_DOMAIN_XML_INACTIVE,
-};
+use virt::sys::{VIR_DOMAIN_START_PAUSED, VIR_DOMAIN_XML_INACTIVE};
 
 pub const META: Meta = Meta {
     requires: &[Require::LocalHost],
@@ -19,11 +16,7 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    let q35 = GuestPrefs {
-        machine: Some("q35".into()),
-        ..GuestPrefs::default()
-    };
-    let guest = cx.guest_with(&q35)?;
+    let guest = q35_guest(cx)?;
     let dcaps = cx.domain_caps(&guest)?;
     if !dcaps.firmware_values().iter().any(|f| f == "efi") {
         return Err(t.skip_all(&format!(
@@ -71,33 +64,5 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         nvram.starts_with('/') && std::path::Path::new(&nvram).is_file(),
         "the live XML names the domain's NVRAM file, which exists",
     );
-    t.ok_result(dom.destroy(), "destroy the domain")?;
-
-    t.err_code(
-        dom.undefine(),
-        ErrorNumber::OperationInvalid,
-        "undefine without an NVRAM flag raises OperationInvalid",
-    );
-    t.ok(
-        conn.lookup_domain_by_name(&name).is_ok(),
-        "the domain is still defined",
-    );
-    t.ok_result(dom.undefine_flags(KEEP_NVRAM), "undefine with KEEP_NVRAM")?;
-    t.ok(
-        conn.lookup_domain_by_name(&name).is_err() && std::path::Path::new(&nvram).exists(),
-        "the domain is gone and its NVRAM file kept",
-    );
-
-    let dom = t.ok_result(conn.define_domain_xml(&xml), "define the domain again")?;
-    t.ok_result(dom.undefine_flags(NVRAM), "undefine with NVRAM")?;
-    t.ok(
-        !std::path::Path::new(&nvram).exists(),
-        "the NVRAM file is deleted",
-    );
-    t.err_code(
-        conn.lookup_domain_by_name(&name),
-        ErrorNumber::NoDomain,
-        "the domain is gone",
-    );
-    Ok(())
+    destroy_and_undefine(t, cx, dom, &name, &xml, &nvram)
 }

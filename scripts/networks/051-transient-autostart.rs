@@ -4,6 +4,8 @@
 //! starts; a transient network has none.
 
 use tck::prelude::*;
+use tck::suite::autostart::transient_refuses;
+use virt::network::Network;
 
 pub const META: Meta = Meta {
     tags: &["network"],
@@ -11,36 +13,5 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    t.plan(6);
-    let conn = cx.connect()?;
-    let name = cx.name("net");
-    let xml = cx.network(&name).as_xml();
-
-    let net = t.ok_result(
-        conn.create_network_xml(&xml),
-        "create_network_xml starts a transient network",
-    )?;
-    t.is(
-        net.autostart()?,
-        false,
-        "autostart reads false on a transient network",
-    );
-    t.err_code(
-        net.set_autostart(true),
-        ErrorNumber::OperationInvalid,
-        "set_autostart(true) on a transient network raises OperationInvalid",
-    );
-    t.is(
-        net.autostart()?,
-        false,
-        "autostart still reads false after the refused change",
-    );
-
-    t.ok_result(net.destroy(), "destroy stops the transient network")?;
-    t.err_code(
-        conn.lookup_network_by_name(&name),
-        ErrorNumber::NoNetwork,
-        "lookup after destroy raises NoNetwork",
-    );
-    Ok(())
+    transient_refuses::<Network>(t, cx)
 }

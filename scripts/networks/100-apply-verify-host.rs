@@ -7,8 +7,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::alloc::Subnet;
-use tck::virt::builders::Ip;
-use tck::virt::hostnet::{self, DhcpRange, DnsmasqConf};
+use tck::virt::host::net::{self as hostnet, DhcpRange, DnsmasqConf};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {
@@ -36,11 +35,7 @@ fn apply_and_remove(t: &mut Tap, cx: &Context, mode: &str, br: &str, net: Subnet
     let p = |what: &str| format!("{mode}: {what}");
     let (cidr, gw) = (net.cidr(), net.gateway());
     let (lo, hi) = net.dhcp_range();
-    let xml = cx
-        .network(br)
-        .forward(mode)
-        .ip(Ip::v4(&gw.to_string(), 24).dhcp_range(&lo.to_string(), &hi.to_string()))
-        .as_xml();
+    let xml = cx.network(br).forward(mode).ip(net.dhcp_ip()).as_xml();
     let n = t.ok_result(
         cx.connect()?.create_network_xml(&xml),
         &p("create the network on a free subnet"),

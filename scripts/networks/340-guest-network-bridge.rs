@@ -4,8 +4,8 @@
 //! the script fails.
 
 use tck::prelude::*;
-use tck::virt::builders::Interface;
-use tck::virt::hostnet::{self, HostBridge};
+use tck::suite::guest_network::{assert_port_of, start_guest};
+use tck::virt::host::net::{self as hostnet, HostBridge};
 
 pub const META: Meta = Meta {
     requires: &[Require::Root, Require::LocalHost],
@@ -30,30 +30,15 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "the network reports the host bridge",
     );
 
-    let mac = cx.mac(1);
-    let nic = Interface::network(&name).mac(&mac);
-    let xml = cx.domain(&cx.name("dom"))?.interface(nic).as_xml();
-    let dom = t.ok_result(
-        conn.create_domain_xml(&xml, 0),
-        "a guest with a NIC on the network starts",
-    )?;
-    let live = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?;
-    t.is(
-        live.as_ref().and_then(|n| n.source("network")),
-        Some(name.as_str()),
-        "the running guest's NIC is on the network",
-    );
-    let tap = live.and_then(|n| n.target);
-    hostnet::assert_port_of(
+    let guest = start_guest(t, cx, &name)?;
+    assert_port_of(
         t,
         cx,
-        tap.as_deref(),
+        guest.dev.as_deref(),
         &hbr,
         "the NIC's host device is a port of the host bridge",
     );
-
-    t.ok_result(dom.destroy(), "destroy the guest")?;
-    hostnet::assert_link_gone(t, cx, tap.as_deref(), "the NIC's host device is gone");
+    guest.stop(t, cx, "the NIC's host device is gone")?;
     t.ok_result(net.destroy(), "destroy the network")?;
     t.ok(
         hostnet::link_exists(&hbr),

@@ -6,10 +6,13 @@
 //! the PCI function).
 
 use std::convert::Infallible;
+use std::path::Path;
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::builders::{Interface, NetworkBuilder, PciAddress};
-use tck::virt::hostnet;
+use tck::suite::guest_network::start_guest;
+use tck::virt::builders::{NetworkBuilder, PciAddress};
+use tck::virt::host::net::inspectable;
+use tck::virt::host::{pci_device_exists, pci_driver, SYSFS};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {
@@ -25,15 +28,16 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         ));
     };
     let address = pci.address();
+    let sysfs = Path::new(SYSFS);
     t.plan(8);
     let conn = cx.connect()?;
-    let host = hostnet::inspectable(cx);
-    if host.is_ok() && !hostnet::pci_device_exists(&address) {
+    let host = inspectable(cx);
+    if host.is_ok() && !pci_device_exists(sysfs, &address) {
         return Err(Stop::Error(format!(
             "the configured PCI device {address} does not exist on this host (see `lspci -D`)"
         )));
     }
-    let driver_before = hostnet::pci_driver(&address);
+    let driver_before = pci_driver(sysfs, &address);
     let name = cx.name("net");
     let xml = NetworkBuilder::new(&name)
         .forward("hostdev")
@@ -45,32 +49,20 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "create a hostdev network over the configured PCI device",
     )?;
 
-    let mac = cx.mac(1);
-    let nic = Interface::network(&name).mac(&mac);
-    let xml = cx.domain(&cx.name("dom"))?.interface(nic).as_xml();
-    let dom = t.ok_result(
-        conn.create_domain_xml(&xml, 0),
-        "a guest with a NIC on the network starts",
-    )?;
-    let live = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?;
-    t.is(
-        live.as_ref().and_then(|n| n.source("network")),
-        Some(name.as_str()),
-        "the running guest's NIC is on the network",
-    );
+    let guest = start_guest(t, cx, &name)?;
     let desc = "the device is bound to vfio-pci while the guest runs";
     match &host {
         Err(why) => t.skip_point(desc, why),
         Ok(()) => {
             t.is(
-                hostnet::pci_driver(&address).as_deref(),
+                pci_driver(sysfs, &address).as_deref(),
                 Some("vfio-pci"),
                 desc,
             );
         }
     }
 
-    t.ok_result(dom.destroy(), "destroy the guest")?;
+    t.ok_result(guest.dom.destroy(), "destroy the guest")?;
     let desc = "the device is back on its host driver after the guest stops";
     match &host {
         Err(why) => t.skip_point(desc, why),
@@ -78,7 +70,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
             // Managed devices are reattached as the guest stops.
             let now = poll::until(
                 Duration::from_secs(5),
-                || Ok::<_, Infallible>(hostnet::pci_driver(&address)),
+                || Ok::<_, Infallible>(pci_driver(sysfs, &address)),
                 |now| *now == driver_before,
             )
             .unwrap_or(None);

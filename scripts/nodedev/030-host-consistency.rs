@@ -2,7 +2,8 @@
 
 use std::path::Path;
 use tck::prelude::*;
-use tck::virt::host::{net_interfaces, parse_hex_id, pci_address, pci_devices, PciIds, SYSFS};
+use tck::virt::host::net::net_interfaces;
+use tck::virt::host::{parse_hex_id, pci_address, pci_devices, PciIds, SYSFS};
 use tck::virt::xmltree::Element;
 use virt::sys;
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, Rule};
-use tck::virt::hostnet::nwfilter::{normalise_mac, Direction, FilterRules};
-use tck::virt::hostnet::{self, Rule as FwRule};
+use tck::virt::host::net::nwfilter::{normalise_mac, Direction, FilterRules};
+use tck::virt::host::net::{self as hostnet, Rule as FwRule};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {

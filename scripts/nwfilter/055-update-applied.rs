@@ -3,8 +3,8 @@
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, Rule};
-use tck::virt::hostnet;
-use tck::virt::hostnet::nwfilter::{Direction, FilterRules};
+use tck::virt::host::net as hostnet;
+use tck::virt::host::net::nwfilter::{Direction, FilterRules};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, NwFilterBuilder, Rule};
-use tck::virt::hostnet::{self, nwfilter::FilterRules};
+use tck::virt::host::net::{self as hostnet, nwfilter::FilterRules};
 use tck::virt::shim::nwfilter_bindings;
 
 pub const META: Meta = Meta {

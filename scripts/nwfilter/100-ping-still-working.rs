@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::hostnet::nwfilter::{normalise_mac, Direction, FilterRules};
+use tck::virt::host::net::nwfilter::{normalise_mac, Direction, FilterRules};
 use tck::virt::poll;
 
 pub const META: Meta = Meta {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::hostnet::capture::{format_mac, parse_mac, Capture};
+use tck::virt::host::net::capture::{format_mac, parse_mac, Capture};
 
 pub const META: Meta = Meta {
     requires: &[

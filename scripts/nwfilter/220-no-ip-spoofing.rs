@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::hostnet::capture::Capture;
+use tck::virt::host::net::capture::Capture;
 
 pub const META: Meta = Meta {
     requires: &[

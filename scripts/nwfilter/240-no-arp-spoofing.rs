@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use tck::prelude::*;
-use tck::virt::hostnet::capture::{parse_mac, Capture};
+use tck::virt::host::net::capture::{parse_mac, Capture};
 
 pub const META: Meta = Meta {
     requires: &[

@@ -2,18 +2,12 @@
 //!
 //! A backing file labelled raw ends the chain, whatever its content says;
 //! following the middle image's own qcow2 header would let a guest that
-//! writes such a header into a raw image open any host file. The process
-//! identity is read from `/proc/<pid>/status` (pid from libvirt's pid
-//! file); access is decided from owner, mode and POSIX ACLs along the
-//! whole path (src/virt/host_access.rs). All files start out root's,
-//! mode 0600.
+//! writes such a header into a raw image open any host file. How access is
+//! decided, and the chain's starting owner and mode:
+//! src/suite/qcow2_access.rs.
 
-use std::path::Path;
 use tck::prelude::*;
-use tck::virt::builders::{Disk, Size};
-use tck::virt::host_access::{access, qemu_pid, Ids};
-use tck::virt::storage::local_file;
-use virt::storage_vol::StorageVol;
+use tck::suite::qcow2_access::{self, Image, May, Qcow2Access};
 
 pub const META: Meta = Meta {
     requires: &[
@@ -25,92 +19,41 @@ pub const META: Meta = Meta {
     ..Meta::DEFAULT
 };
 
-/// Where the system daemon keeps the pid files of running QEMU guests.
-const RUN_DIR: &str = "/run/libvirt/qemu";
+const SCRIPT: Qcow2Access = Qcow2Access {
+    chain: &[
+        Image {
+            name: "base.raw",
+            format: "raw",
+            backing_format: None,
+            create: "create a raw base volume",
+            may: May::Nothing,
+            may_desc: "QEMU may not open the base image behind the raw label",
+        },
+        Image {
+            name: "mid.qcow2",
+            format: "qcow2",
+            backing_format: Some("raw"),
+            create: "create a qcow2 middle image backed by it",
+            may: May::Read,
+            may_desc: "QEMU may read the middle image",
+        },
+        Image {
+            name: "top.qcow2",
+            format: "qcow2",
+            backing_format: Some("raw"),
+            create: "create a qcow2 top image backed by the middle one, labelled raw",
+            may: May::ReadWrite,
+            may_desc: "QEMU may read and write the top image",
+        },
+    ],
+    disk_format: Some("qcow2"),
+    guest_starts: "a guest with the top image as a qcow2 disk starts",
+    live_chain: 2,
+    live_format: None,
+    live_desc: "the live XML shows the middle image in the chain and nothing behind it",
+    owner_restored: false,
+};
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    t.plan(10);
-    let conn = cx.connect()?;
-    let (pool, _dir) = cx.started_pool(&cx.name("pool"))?;
-    let vol = |name: &str, fmt: &str, backing: Option<(&str, &str)>| {
-        let mut b = cx
-            .volume(name)
-            .capacity(Size::mib(16))
-            .format(fmt)
-            .permissions(Some(0o600), Some(0), Some(0));
-        if let Some((path, format)) = backing {
-            b = b.backing(path, Some(format));
-        }
-        StorageVol::create_xml(&pool, &b.as_xml(), 0)
-    };
-    let base = t.ok_result(vol("base.raw", "raw", None), "create a raw base volume")?;
-    let base_path = local_file(&base.path()?).map_err(Stop::Skip)?;
-    let mid = t.ok_result(
-        vol("mid.qcow2", "qcow2", Some((&base.path()?, "raw"))),
-        "create a qcow2 middle image backed by it",
-    )?;
-    let mid_path = local_file(&mid.path()?).map_err(Stop::Skip)?;
-    let top = t.ok_result(
-        vol("top.qcow2", "qcow2", Some((&mid.path()?, "raw"))),
-        "create a qcow2 top image backed by the middle one, labelled raw",
-    )?;
-    let top_path = local_file(&top.path()?).map_err(Stop::Skip)?;
-
-    let name = cx.name("dom");
-    let disk = Disk::file(&top_path.to_string_lossy(), "vda")
-        .bus("virtio")
-        .format("qcow2");
-    let dom = t.ok_result(
-        conn.create_domain_xml(&cx.domain(&name)?.disk(disk).as_xml(), 0),
-        "a guest with the top image as a qcow2 disk starts",
-    )?;
-    let ids = Ids::of_pid(qemu_pid(Path::new(RUN_DIR), &name)?)?;
-    t.note(&format!("the guest's QEMU runs as {}", ids.describe()));
-    if ids.uid == 0 {
-        return Err(Stop::Skip(
-            "unsupported by driver configuration: QEMU runs as root (qemu.conf user), so DAC cannot confine it".into(),
-        ));
-    }
-    let live = dom.xml_desc(0)?;
-    t.ok(
-        live.contains(&*mid_path.to_string_lossy())
-            && !live.contains(&*base_path.to_string_lossy()),
-        "the live XML shows the middle image in the chain and nothing behind it",
-    );
-    for (path, what, read, write) in [
-        (
-            &top_path,
-            "QEMU may read and write the top image",
-            true,
-            true,
-        ),
-        (&mid_path, "QEMU may read the middle image", true, false),
-        (
-            &base_path,
-            "QEMU may not open the base image behind the raw label",
-            false,
-            false,
-        ),
-    ] {
-        let a = access(path, &ids)?;
-        // The middle image is opened read-only: whether it is also
-        // writable is not checked.
-        let ok = a.read == read && (!write || a.write) && (read || !a.write);
-        t.point(
-            ok,
-            what,
-            (!ok).then(|| Yaml::map([("why", Yaml::Str(a.why.clone()))])),
-        );
-    }
-
-    t.ok_result(dom.destroy(), "stop the guest")?;
-    for v in [&top, &mid, &base] {
-        v.delete(0)?;
-    }
-    t.ok(
-        !top_path.exists() && !mid_path.exists() && !base_path.exists(),
-        "the volumes are deleted",
-    );
-    pool.destroy()?;
-    Ok(())
+    qcow2_access::run(t, cx, &SCRIPT)
 }

@@ -11,7 +11,8 @@
 //! with the code it raised.
 
 use tck::prelude::*;
-use tck::virt::storage::PoolDir;
+use tck::suite::autostart::transient_refuses;
+use virt::storage_pool::StoragePool;
 
 pub const META: Meta = Meta {
     tags: &["storage"],
@@ -19,37 +20,5 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
-    t.plan(6);
-    let conn = cx.connect()?;
-    let name = cx.name("pool");
-    let pool_xml = cx.pool(&name)?;
-    let _dir = PoolDir::create(&pool_xml)?;
-
-    let pool = t.ok_result(
-        conn.create_storage_pool_xml(&pool_xml.as_xml(), 0),
-        "create_storage_pool_xml starts a transient pool",
-    )?;
-    t.is(
-        pool.autostart()?,
-        false,
-        "autostart reads false on a transient pool",
-    );
-    t.err_code(
-        pool.set_autostart(true),
-        ErrorNumber::OperationInvalid,
-        "set_autostart(true) on a transient pool raises OperationInvalid",
-    );
-    t.is(
-        pool.autostart()?,
-        false,
-        "autostart still reads false after the refused change",
-    );
-
-    t.ok_result(pool.destroy(), "destroy stops the transient pool")?;
-    t.err_code(
-        conn.lookup_storage_pool_by_name(&name),
-        ErrorNumber::NoStoragePool,
-        "lookup after destroy raises NoStoragePool",
-    );
-    Ok(())
+    transient_refuses::<StoragePool>(t, cx)
 }

@@ -1,7 +1,7 @@
 //! A NAT network's configuration (bridge, MAC, MTU, domain, DNS host, IPv4 with a DHCP range and a static host) is kept in its dump, and define → dump → redefine → dump gives identical XML.
 
 use tck::prelude::*;
-use tck::virt::builders::{DhcpHost, Ip};
+use tck::virt::builders::DhcpHost;
 use tck::virt::xmltree::Element;
 
 /// The network is never started, so its plain dump is its persistent
@@ -28,14 +28,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .mtu(1400)
         .domain("tck.example", Some(true))
         .dns_host(&net.host(10).to_string(), &["tck-host"])
-        .ip(Ip::v4(&net.gateway().to_string(), 24)
-            .dhcp_range(&start.to_string(), &end.to_string())
-            .dhcp_host(DhcpHost {
-                mac: Some(guest_mac.clone()),
-                name: Some("tck-guest".into()),
-                ip: Some(net.host(50).to_string()),
-                ..DhcpHost::default()
-            }));
+        .ip(net.dhcp_ip().dhcp_host(DhcpHost {
+            mac: Some(guest_mac.clone()),
+            name: Some("tck-guest".into()),
+            ip: Some(net.host(50).to_string()),
+            ..DhcpHost::default()
+        }));
     let n = t.ok_result(
         conn.define_network_xml(&builder.as_xml()),
         "define a NAT network",

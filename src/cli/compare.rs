@@ -66,6 +66,27 @@ pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
     import_paths(&[path.to_path_buf()], ImportFormat::Auto)
 }
 
+/// Reads every report given on the command line, and their sources (the
+/// paths as given); on an error, prints it for `who` and gives exit
+/// status 2.
+pub(crate) fn load_all(
+    paths: &[PathBuf],
+    who: &str,
+) -> Result<(Vec<Report>, Vec<String>), ExitCode> {
+    let mut reports = Vec::with_capacity(paths.len());
+    for path in paths {
+        match load(path) {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                eprintln!("{who}: cannot read a report: {e}");
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    let sources = paths.iter().map(|p| p.display().to_string()).collect();
+    Ok((reports, sources))
+}
+
 fn parse_renames(list: &[String]) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
     for r in list {
@@ -103,21 +124,10 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let mut reports = Vec::with_capacity(args.reports.len());
-    for path in &args.reports {
-        match load(path) {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                eprintln!("tck compare: cannot read a report: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let sources: Vec<String> = args
-        .reports
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let (reports, sources) = match load_all(&args.reports, "tck compare") {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
     let inputs: Vec<Input<'_>> = reports
         .iter()
         .zip(&sources)

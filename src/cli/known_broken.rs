@@ -44,21 +44,11 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn suggest(args: &SuggestArgs) -> ExitCode {
-    let mut reports = Vec::new();
-    for p in &args.reports {
-        match crate::cli::compare::load(p) {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                eprintln!("tck known-broken suggest: cannot read a report: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let sources: Vec<String> = args
-        .reports
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let (reports, sources) =
+        match crate::cli::compare::load_all(&args.reports, "tck known-broken suggest") {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     let refs: Vec<&Report> = reports.iter().collect();
     let (text, n) = known_broken::suggest::suggest(&refs, &sources);
     let written =

@@ -58,27 +58,16 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let mut reports = Vec::new();
-    for p in &args.reports {
-        match crate::cli::compare::load(p) {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                eprintln!("{WHO}: cannot read a report: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let (mut reports, sources) = match crate::cli::compare::load_all(&args.reports, WHO) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
     let today = known_broken::today();
     let outcomes: Vec<_> = reports
         .iter_mut()
         .map(|r| known_broken::mask_report(r, &kb, today))
         .collect();
     let pairs: Vec<_> = reports.iter().zip(&outcomes).collect();
-    let sources: Vec<String> = args
-        .reports
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
     let p = known_broken::problems(&pairs, &sources, &kb, today);
     let body = |w: &mut dyn Write| -> std::io::Result<()> {
         match args.format {

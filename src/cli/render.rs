@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Console-style summary: one line per script, failures with diagnostics.
+    /// What `tck run` printed (a line per script, the summary, failures with
+    /// diagnostics), under the run's environment.
     Text,
     /// One TAP stream, a subtest per script.
     Tap,

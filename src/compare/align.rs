@@ -304,40 +304,11 @@ mod tests {
     use super::super::state::Severity;
     use super::*;
     use crate::report::model::*;
-    use crate::tap::model::{Plan, PointOutcome};
-
-    pub(crate) fn point(n: u64, desc: &str, outcome: PointOutcome) -> TestResult {
-        TestResult {
-            number: n,
-            description: desc.into(),
-            outcome,
-            directive: None,
-            reason: None,
-            yaml: None,
-            identity: identity_of(n, desc, None),
-            subtest: None,
-            mask: None,
-        }
-    }
-
-    fn script(id: &str, status: ScriptStatus, tests: Vec<TestResult>) -> ScriptResult {
-        let mut s = ScriptResult::without_output(id, "", status, "");
-        s.plan = Some(Plan {
-            start: 1,
-            end: tests.len() as u64,
-            skip_reason: None,
-        });
-        s.counts.total = tests.len() as u64;
-        s.tests = tests;
-        s
-    }
+    use crate::report::sample::{self, point, script};
+    use crate::tap::model::PointOutcome;
 
     fn report(scripts: Vec<ScriptResult>) -> Report {
-        Report {
-            schema_version: SCHEMA_VERSION,
-            scripts,
-            ..Report::default()
-        }
+        sample::report(Environment::default(), scripts)
     }
 
     fn states<'a>(t: &Table<'a>, script: &str, key: &str) -> Vec<State> {

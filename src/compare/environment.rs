@@ -174,14 +174,8 @@ mod tests {
 
     fn env(driver: &str, hv: &str, lv: &str) -> Environment {
         Environment {
-            driver: driver.into(),
-            hypervisor_version: hv.into(),
-            libvirt_daemon_version: lv.into(),
             libvirt_library_version: lv.into(),
-            os_id: "debian".into(),
-            os_version: "12".into(),
-            arch: "x86_64".into(),
-            ..Environment::default()
+            ..crate::report::sample::environment(driver, hv, lv)
         }
     }
 

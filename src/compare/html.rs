@@ -11,18 +11,18 @@ use crate::report::error::ReportError;
 use crate::report::escape::visible;
 use serde::Serialize;
 
-const TEMPLATE: &str = include_str!("../../share/html/compare.html");
 /// The report page's style, then the additions of compare and problems.
 pub(crate) const CSS: &str = concat!(
     include_str!("../../share/html/report.css"),
     include_str!("../../share/html/compare.css")
 );
 
+/// A row of the reports table of `share/html/verdict-header.html`.
 #[derive(Serialize)]
-struct ReportView {
-    name: String,
-    label: String,
-    source: String,
+pub(crate) struct ReportView {
+    pub name: String,
+    pub label: String,
+    pub source: String,
 }
 
 #[derive(Serialize)]
@@ -91,7 +91,8 @@ struct View {
     css: &'static str,
     tck_version: &'static str,
     reports: Vec<ReportView>,
-    regressions: u64,
+    bad: bool,
+    verdict: String,
     pairs: Vec<PairView>,
     env_fields: Vec<EnvView>,
     notes: Vec<String>,
@@ -184,6 +185,7 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
             hidden,
         }
     });
+    let regressions = cmp.regressions();
     let view = View {
         title: format!("tck compare: {n} reports"),
         css: CSS,
@@ -199,7 +201,12 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
                 source: v(inp.source),
             })
             .collect(),
-        regressions: cmp.regressions(),
+        bad: regressions > 0,
+        verdict: match regressions {
+            0 => "No regressions".to_string(),
+            1 => "1 regression".to_string(),
+            n => format!("{n} regressions"),
+        },
         pairs,
         env_fields: cmp
             .environment
@@ -248,21 +255,5 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
             .collect(),
         matrix,
     };
-    render_template("compare.html", TEMPLATE, &view)
-}
-
-/// Renders one of the embedded page templates (compare, problems).
-pub(crate) fn render_template<T: Serialize>(
-    name: &str,
-    template: &str,
-    view: &T,
-) -> Result<String, ReportError> {
-    let mut env = minijinja::Environment::new();
-    let err = |e: minijinja::Error| ReportError::Render {
-        what: format!("the HTML page (share/html/{name})"),
-        message: e.to_string(),
-    };
-    env.add_template(name, template).map_err(err)?;
-    let tmpl = env.get_template(name).map_err(err)?;
-    tmpl.render(minijinja::value::Serde(view)).map_err(err)
+    crate::report::html::render_page("compare.html", &view)
 }

@@ -4,26 +4,15 @@
 use super::render::RenderOptions;
 use super::*;
 use crate::report::model::*;
-use crate::tap::model::{Directive, Plan, PointOutcome};
+use crate::report::sample;
+use crate::tap::model::PointOutcome;
 use crate::yaml::Yaml;
 
+/// A point whose directive (if any) says "unsupported by driver".
 fn point(n: u64, desc: &str, outcome: PointOutcome) -> TestResult {
-    let directive = match outcome {
-        PointOutcome::Skip => Some(Directive::Skip),
-        PointOutcome::Todo | PointOutcome::TodoPassed => Some(Directive::Todo),
-        _ => None,
-    };
-    TestResult {
-        number: n,
-        description: desc.into(),
-        outcome,
-        directive,
-        reason: directive.map(|_| "unsupported by driver".to_string()),
-        yaml: None,
-        identity: identity_of(n, desc, None),
-        subtest: None,
-        mask: None,
-    }
+    let mut p = sample::point(n, desc, outcome);
+    p.reason = p.directive.map(|_| "unsupported by driver".to_string());
+    p
 }
 
 fn failing(n: u64, desc: &str, got: &str) -> TestResult {
@@ -36,31 +25,13 @@ fn failing(n: u64, desc: &str, got: &str) -> TestResult {
 }
 
 fn script(id: &str, status: ScriptStatus, reason: &str, tests: Vec<TestResult>) -> ScriptResult {
-    let mut s = ScriptResult::without_output(id, "", status, reason);
-    s.plan = Some(Plan {
-        start: 1,
-        end: tests.len() as u64,
-        skip_reason: None,
-    });
-    s.counts.total = tests.len() as u64;
-    s.tests = tests;
+    let mut s = sample::script(id, status, tests);
+    s.reason = reason.into();
     s
 }
 
 fn report(driver: &str, libvirt: &str, scripts: Vec<ScriptResult>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        environment: Environment {
-            driver: driver.into(),
-            libvirt_daemon_version: libvirt.into(),
-            os_id: "debian".into(),
-            os_version: "12".into(),
-            arch: "x86_64".into(),
-            ..Environment::default()
-        },
-        scripts,
-        ..Report::default()
-    }
+    sample::report(sample::environment(driver, "", libvirt), scripts)
 }
 
 /// Before: everything passes. After: one point regresses, one is fixed

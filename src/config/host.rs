@@ -10,6 +10,7 @@
 
 use super::error::ConfigError;
 use super::{BlockDevice, Config, UsbDevice};
+use crate::virt::host;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -63,8 +64,7 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
     }
 
     for (i, p) in c.pci_devices.iter().enumerate() {
-        let dir = Path::new("/sys/bus/pci/devices").join(p.address());
-        if !dir.exists() {
+        if !host::pci_device_exists(Path::new(host::SYSFS), &p.address()) {
             return Err(err(
                 &format!("pci_devices[{i}]"),
                 format!(
@@ -79,10 +79,14 @@ pub(super) fn check(c: &Config) -> Result<(), ConfigError> {
         check_block(b).map_err(|m| err(&format!("block_devices[{i}]"), m))?;
     }
 
-    let default_route = default_route_interfaces();
+    let default_route: Vec<String> = host::net::routes(Path::new(host::PROCFS))
+        .into_iter()
+        .filter(|r| r.is_default())
+        .map(|r| r.iface)
+        .collect();
     for (i, n) in c.network_devices.iter().enumerate() {
         let key = format!("network_devices[{i}]");
-        if !Path::new("/sys/class/net").join(n).exists() {
+        if !host::net::link_exists(n) {
             return Err(err(
                 &key,
                 format!("no network interface {n:?} on this host (see `ip link`)"),
@@ -272,21 +276,4 @@ fn swap(names: &[String]) -> Option<String> {
         let n = dev_name(l.split_whitespace().next()?)?;
         names.contains(&n).then(|| format!("/dev/{n}"))
     })
-}
-
-/// Interfaces that carry an IPv4 default route.
-fn default_route_interfaces() -> Vec<String> {
-    let Ok(routes) = fs::read_to_string("/proc/net/route") else {
-        return Vec::new();
-    };
-    routes
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let iface = f.next()?;
-            let dest = f.next()?;
-            (dest == "00000000").then(|| iface.to_string())
-        })
-        .collect()
 }

@@ -5,10 +5,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `t` as RFC 3339 UTC. Times before 1970 are clamped to the epoch.
 pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    epoch_rfc3339(
+        t.duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+/// `secs` seconds after the epoch as RFC 3339 UTC.
+pub fn epoch_rfc3339(secs: u64) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
@@ -85,6 +90,9 @@ mod tests {
         assert_eq!(at(951_825_601), "2000-02-29T12:00:01Z");
         assert_eq!(at(1_735_689_599), "2024-12-31T23:59:59Z");
         assert_eq!(at(1_735_689_600), "2025-01-01T00:00:00Z");
+        assert_eq!(epoch_rfc3339(1_735_689_600), "2025-01-01T00:00:00Z");
+        // No overflow however far: a year of many digits.
+        assert!(epoch_rfc3339(u64::MAX).ends_with('Z'));
         assert_eq!(
             time_of_day(UNIX_EPOCH + Duration::from_secs(951_825_601)),
             "12:00:01"

@@ -31,10 +31,9 @@ use super::discover::Script;
 use super::process::{Ended, ProcessOutcome};
 use super::spool::Spool;
 use crate::report::model::{
-    area_of, identity_of, Counts, Exit, Leak, ScriptResult, ScriptStatus, SkipKind, Subtest,
-    TestResult,
+    identity_of, Counts, Exit, Leak, ScriptResult, ScriptStatus, Subtest, TestResult,
 };
-use crate::tap::model::{Document, Event, PointOutcome, TapError, TestPoint};
+use crate::tap::model::{Document, Event, TapError, TestPoint};
 use crate::tap::parser::Parser;
 use crate::tap::verdict::Judge;
 
@@ -67,7 +66,7 @@ struct Kept {
 impl Kept {
     fn take(&mut self, points: impl Iterator<Item = TestPoint>) {
         for p in points {
-            count(&mut self.counts, p.outcome);
+            self.counts.add(p.outcome);
             if self.tests.len() < MAX_KEPT_POINTS {
                 self.tests.push(result_of_point(&p, 0, &mut self.too_deep));
             } else {
@@ -178,11 +177,6 @@ pub fn decide(
     process: &ProcessOutcome,
     timeout: Duration,
 ) -> (ScriptStatus, String) {
-    let v = &doc.verdict;
-    let code = match process.exit {
-        Exit::Code { code } => Some(code),
-        _ => None,
-    };
     match process.ended {
         Ended::Interrupted => {
             return (
@@ -199,6 +193,14 @@ pub fn decide(
         }
         Ended::Normally => {}
     }
+    judge_output(doc, saw_tap, &process.exit)
+}
+
+/// The rows of [`decide`] after the process's own: from the TAP and the
+/// exit. [`Exit::Unknown`] is a stream with no process behind it (an
+/// imported TAP file): judged by its TAP alone.
+fn judge_output(doc: &Document, saw_tap: bool, exit: &Exit) -> (ScriptStatus, String) {
+    let v = &doc.verdict;
     if let Some(reason) = &v.bailout {
         let why = if reason.is_empty() {
             "Bail out! (no reason given)".to_string()
@@ -207,14 +209,23 @@ pub fn decide(
         };
         return (ScriptStatus::Bailout, why);
     }
-    if let Exit::Signal { name, .. } = &process.exit {
+    if let Exit::Signal { name, .. } = exit {
         let mut why = format!("killed by {name}");
         if saw_tap {
             why.push_str(&format!(" after {} test points", v.count));
         }
         return (ScriptStatus::Crash, why);
     }
-    let code = code.unwrap_or(0);
+    if !saw_tap && *exit == Exit::Unknown {
+        return (
+            ScriptStatus::Error,
+            "no TAP output, and no exit status to judge it by".into(),
+        );
+    }
+    let code = match exit {
+        Exit::Code { code } => *code,
+        _ => 0,
+    };
     if !saw_tap {
         return if code == 0 {
             (
@@ -299,21 +310,10 @@ pub fn result_of(
     timeout: Duration,
 ) -> ScriptResult {
     let (status, reason) = decide(&end.document, end.saw_tap, process, timeout);
-    let mut r = ScriptResult::without_output(&script.id, &script.title, status, &reason);
-    r.area = area_of(&script.id).to_string();
+    let mut r = result_of_stream(&script.id, &script.title, status, &reason, end);
     r.requirements = script.meta.requires.iter().map(|q| q.describe()).collect();
-    r.skip_kind = (status == ScriptStatus::Skip).then(|| SkipKind::classify(&reason));
     r.exit = process.exit.clone();
     r.duration = process.duration.as_secs_f64();
-    r.plan = end.document.plan.clone();
-    r.tests = std::mem::take(&mut end.tests);
-    r.counts = end.counts;
-    // A script with no TAP at all is judged by its exit status: the TAP
-    // rules it did not follow ("no plan") are not its errors.
-    if end.saw_tap {
-        r.parse_errors = end.document.verdict.errors.clone();
-    }
-    r.parse_errors.extend(end.notes.iter().cloned());
     r.stderr_tail = String::from_utf8_lossy(&process.stderr_tail).into_owned();
     if process.pipes_held_open {
         r.leaked.push(Leak {
@@ -327,15 +327,38 @@ pub fn result_of(
     r
 }
 
-fn count(c: &mut Counts, outcome: PointOutcome) {
-    c.total += 1;
-    match outcome {
-        PointOutcome::Pass => c.pass += 1,
-        PointOutcome::Fail => c.fail += 1,
-        PointOutcome::Skip => c.skip += 1,
-        PointOutcome::Todo => c.todo += 1,
-        PointOutcome::TodoPassed => c.todo_passed += 1,
+/// The result of a TAP stream with no process behind it (`tck import` of
+/// a TAP file): judged by the same rules as a script that ran, its exit
+/// status unknown.
+pub fn result_of_tap(id: &str, title: &str, tap: &[u8]) -> ScriptResult {
+    let mut stream = TapStream::new(None);
+    stream.feed(tap);
+    let mut end = stream.finish();
+    let (status, reason) = judge_output(&end.document, end.saw_tap, &Exit::Unknown);
+    let mut r = result_of_stream(id, title, status, &reason, &mut end);
+    r.exit = Exit::Unknown;
+    r
+}
+
+/// What a result takes from its stream (whose test points are moved out).
+fn result_of_stream(
+    id: &str,
+    title: &str,
+    status: ScriptStatus,
+    reason: &str,
+    end: &mut StreamEnd,
+) -> ScriptResult {
+    let mut r = ScriptResult::without_output(id, title, status, reason);
+    r.plan = end.document.plan.clone();
+    r.tests = std::mem::take(&mut end.tests);
+    r.counts = end.counts;
+    // A script with no TAP at all is judged by its exit status: the TAP
+    // rules it did not follow ("no plan") are not its errors.
+    if end.saw_tap {
+        r.parse_errors = end.document.verdict.errors.clone();
     }
+    r.parse_errors.extend(end.notes.iter().cloned());
+    r
 }
 
 /// Subtest levels kept in a [`ScriptResult`]. Deeper levels (pathological
@@ -593,5 +616,29 @@ mod tests {
         assert_eq!((c.total, c.pass, c.fail, c.skip, c.todo), (4, 1, 1, 1, 1));
         assert_eq!(end.tests.len(), 4);
         assert_eq!(end.tests[1].identity, "#2");
+    }
+
+    #[test]
+    fn a_tap_file_is_judged_like_a_script_with_no_exit_status() {
+        let r = result_of_tap("area/010-x", "", b"1..2\nok 1 - a\nnot ok 2 - b\n");
+        assert_eq!(r.status, ScriptStatus::Fail);
+        assert_eq!(r.reason, "1 of 2 test points failed");
+        assert_eq!((r.area.as_str(), r.exit.clone()), ("area", Exit::Unknown));
+        assert_eq!((r.counts.total, r.counts.fail), (2, 1));
+        assert_eq!(r.tests[1].identity, "b");
+
+        let skip = result_of_tap("x", "", b"1..0 # SKIP no disk\n");
+        assert_eq!(
+            (skip.status, skip.reason.as_str()),
+            (ScriptStatus::Skip, "no disk")
+        );
+        let bail = result_of_tap("x", "", b"1..3\nok 1\nBail out! gone\n");
+        assert_eq!(bail.status, ScriptStatus::Bailout);
+        let short = result_of_tap("x", "", b"1..3\nok 1\n");
+        assert_eq!(short.status, ScriptStatus::Error, "{}", short.reason);
+        // No exit status to fall back on: text that is not TAP is no pass.
+        let none = result_of_tap("x", "", b"just a log line\n");
+        assert_eq!(none.status, ScriptStatus::Error);
+        assert!(none.reason.contains("no TAP output"), "{}", none.reason);
     }
 }

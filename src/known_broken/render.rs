@@ -3,14 +3,13 @@
 //! status) and a self-contained HTML page (`share/html/problems.html`).
 //! What needs fixing comes first in all three.
 
-use super::problems::Problems;
+use super::problems::{ExpectedFailure, Problems, Unexpected};
+use crate::compare::html::ReportView;
 use crate::report::console::safe_line;
 use crate::report::error::ReportError;
 use crate::report::escape::visible;
 use serde::Serialize;
 use std::fmt::Write as _;
-
-const TEMPLATE: &str = include_str!("../../share/html/problems.html");
 
 fn tag(p: &Problems, report: usize) -> String {
     if p.reports.len() > 1 {
@@ -29,6 +28,63 @@ fn subject(script: &str, test: &Option<String>) -> String {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "N unexpected failures, N unexpected passes, N expected failures".
+fn verdict(p: &Problems) -> String {
+    format!(
+        "{}, {}, {}",
+        plural(
+            p.unexpected_failures.len(),
+            "unexpected failure",
+            "unexpected failures"
+        ),
+        plural(
+            p.unexpected_passes.len(),
+            "unexpected pass",
+            "unexpected passes"
+        ),
+        plural(
+            p.expected_failures.len(),
+            "expected failure",
+            "expected failures"
+        )
+    )
+}
+
+/// The lines under an unexpected failure, with their indentation relative
+/// to it: each failed point, its diagnostics, and the expired entries that
+/// would have masked it.
+fn failure_lines(u: &Unexpected) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    for pt in &u.points {
+        lines.push((0, format!("not ok {} - {}", pt.number, pt.test)));
+        lines.extend(pt.diagnostics.iter().map(|l| (4, l.clone())));
+    }
+    for e in &u.expired_entries {
+        lines.push((0, format!("(the expired entry {e} would have masked it)")));
+    }
+    lines
+}
+
+/// Why an expected failure is expected: "known broken (flaky): REASON (ENTRY)".
+fn expected_detail(e: &ExpectedFailure) -> String {
+    format!(
+        "known broken{}: {} ({})",
+        if e.flaky { " (flaky)" } else { "" },
+        e.reason,
+        e.entry
+    )
+}
+
+/// A section heading of the text: "\nTITLE (N)", then ": none" when empty,
+/// or `hint` when not.
+fn heading(out: &mut String, title: &str, n: usize, hint: &str) {
+    let _ = writeln!(
+        out,
+        "\n{title} ({n}){}",
+        if n == 0 { ": none" } else { hint }
+    );
 }
 
 /// The problems as text.
@@ -63,15 +119,11 @@ pub fn text(p: &Problems) -> String {
             let _ = writeln!(out, "  {}", safe_line(w));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nUnexpected failures ({}){}",
+    heading(
+        &mut out,
+        "Unexpected failures",
         p.unexpected_failures.len(),
-        if p.unexpected_failures.is_empty() {
-            ": none"
-        } else {
-            ": these need fixing (or a known-broken entry)"
-        }
+        ": these need fixing (or a known-broken entry)",
     );
     for u in &p.unexpected_failures {
         let _ = writeln!(
@@ -86,29 +138,15 @@ pub fn text(p: &Problems) -> String {
                 format!(": {}", safe_line(&u.reason))
             }
         );
-        for pt in &u.points {
-            let _ = writeln!(out, "      not ok {} - {}", pt.number, safe_line(&pt.test));
-            for l in &pt.diagnostics {
-                let _ = writeln!(out, "          {}", safe_line(l));
-            }
-        }
-        for e in &u.expired_entries {
-            let _ = writeln!(
-                out,
-                "      (the expired entry {} would have masked it)",
-                safe_line(e)
-            );
+        for (indent, l) in failure_lines(u) {
+            let _ = writeln!(out, "      {:indent$}{}", "", safe_line(&l));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nUnexpected passes ({}){}",
+    heading(
+        &mut out,
+        "Unexpected passes",
         p.unexpected_passes.len(),
-        if p.unexpected_passes.is_empty() {
-            ": none"
-        } else {
-            ": known broken but passed: remove these entries (or mark them flaky = true)"
-        }
+        ": known broken but passed: remove these entries (or mark them flaky = true)",
     );
     for u in &p.unexpected_passes {
         let _ = writeln!(
@@ -124,13 +162,11 @@ pub fn text(p: &Problems) -> String {
     for e in &p.expected_failures {
         let _ = writeln!(
             out,
-            "  {}{}  {}  known broken{}: {} ({})",
+            "  {}{}  {}  {}",
             tag(p, e.report),
             safe_line(&subject(&e.script, &e.test)),
             e.status,
-            if e.flaky { " (flaky)" } else { "" },
-            safe_line(&e.reason),
-            safe_line(&e.entry)
+            safe_line(&expected_detail(e))
         );
     }
     for (title, list) in [
@@ -186,27 +222,13 @@ pub fn text(p: &Problems) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{}: {}, {}, {}",
+        "\n{}: {}",
         if p.exit_status() == 0 {
             "OK"
         } else {
             "PROBLEMS"
         },
-        plural(
-            p.unexpected_failures.len(),
-            "unexpected failure",
-            "unexpected failures"
-        ),
-        plural(
-            p.unexpected_passes.len(),
-            "unexpected pass",
-            "unexpected passes"
-        ),
-        plural(
-            p.expected_failures.len(),
-            "expected failure",
-            "expected failures"
-        ),
+        verdict(p)
     );
     out
 }
@@ -254,7 +276,7 @@ struct View {
     tck_version: &'static str,
     bad: bool,
     verdict: String,
-    reports: Vec<(String, String, String)>,
+    reports: Vec<ReportView>,
     warnings: Vec<String>,
     sections: Vec<Section>,
 }
@@ -271,14 +293,8 @@ pub fn html(p: &Problems) -> Result<String, ReportError> {
         .iter()
         .map(|u| {
             let mut diag = String::new();
-            for pt in &u.points {
-                let _ = writeln!(diag, "not ok {} - {}", pt.number, pt.test);
-                for l in &pt.diagnostics {
-                    let _ = writeln!(diag, "    {l}");
-                }
-            }
-            for e in &u.expired_entries {
-                let _ = writeln!(diag, "(the expired entry {e} would have masked it)");
+            for (indent, l) in failure_lines(u) {
+                let _ = writeln!(diag, "{:indent$}{l}", "");
             }
             Item {
                 subject: v(&format!("{}{}", t(u.report), u.script)),
@@ -307,12 +323,7 @@ pub fn html(p: &Problems) -> Result<String, ReportError> {
         .map(|e| Item {
             subject: v(&format!("{}{}", t(e.report), subject(&e.script, &e.test))),
             status: e.status.to_string(),
-            detail: v(&format!(
-                "known broken{}: {} ({})",
-                if e.flaky { " (flaky)" } else { "" },
-                e.reason,
-                e.entry
-            )),
+            detail: v(&expected_detail(e)),
             diag: String::new(),
         })
         .collect();
@@ -391,33 +402,20 @@ pub fn html(p: &Problems) -> Result<String, ReportError> {
         css: crate::compare::html::CSS,
         tck_version: env!("CARGO_PKG_VERSION"),
         bad: p.exit_status() != 0,
-        verdict: format!(
-            "{}, {}, {}",
-            plural(
-                p.unexpected_failures.len(),
-                "unexpected failure",
-                "unexpected failures"
-            ),
-            plural(
-                p.unexpected_passes.len(),
-                "unexpected pass",
-                "unexpected passes"
-            ),
-            plural(
-                p.expected_failures.len(),
-                "expected failure",
-                "expected failures"
-            )
-        ),
+        verdict: verdict(p),
         reports: p
             .reports
             .iter()
             .zip(&p.sources)
             .enumerate()
-            .map(|(i, (l, s))| (format!("[{}]", i + 1), v(l), v(s)))
+            .map(|(i, (l, s))| ReportView {
+                name: format!("[{}]", i + 1),
+                label: v(l),
+                source: v(s),
+            })
             .collect(),
         warnings: p.warnings.iter().map(|w| v(w)).collect(),
         sections,
     };
-    crate::compare::html::render_template("problems.html", TEMPLATE, &view)
+    crate::report::html::render_page("problems.html", &view)
 }

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::report::model::*;
-use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
+use crate::report::sample::{self, point, report, script};
+use crate::tap::model::{PointOutcome, TapError};
 use crate::yaml::Yaml;
 
 const TODAY: Date = Date {
@@ -23,53 +24,8 @@ fn err(text: &str) -> String {
 fn env(driver: &str, libvirt: &str, hv: &str) -> Environment {
     Environment {
         uri: format!("{}:///system", driver.to_ascii_lowercase()),
-        driver: driver.into(),
-        hypervisor_version: hv.into(),
-        libvirt_daemon_version: libvirt.into(),
         libvirt_library_version: libvirt.into(),
-        os_id: "debian".into(),
-        os_version: "12".into(),
-        arch: "x86_64".into(),
-        ..Environment::default()
-    }
-}
-
-fn point(n: u64, desc: &str, outcome: PointOutcome) -> TestResult {
-    TestResult {
-        number: n,
-        description: desc.into(),
-        outcome,
-        directive: match outcome {
-            PointOutcome::Skip => Some(Directive::Skip),
-            PointOutcome::Todo | PointOutcome::TodoPassed => Some(Directive::Todo),
-            _ => None,
-        },
-        reason: None,
-        yaml: None,
-        identity: identity_of(n, desc, None),
-        subtest: None,
-        mask: None,
-    }
-}
-
-fn script(id: &str, status: ScriptStatus, tests: Vec<TestResult>) -> ScriptResult {
-    let mut s = ScriptResult::without_output(id, "", status, "");
-    s.plan = Some(Plan {
-        start: 1,
-        end: tests.len() as u64,
-        skip_reason: None,
-    });
-    s.counts.total = tests.len() as u64;
-    s.tests = tests;
-    s
-}
-
-fn report(e: Environment, scripts: Vec<ScriptResult>) -> Report {
-    Report {
-        schema_version: SCHEMA_VERSION,
-        environment: e,
-        scripts,
-        ..Report::default()
+        ..sample::environment(driver, hv, libvirt)
     }
 }
 

@@ -17,7 +17,6 @@ use crate::harness::discover::Script;
 use crate::harness::runner::{Observer, ScriptOutput};
 use crate::report::model::{Counts, Report, ScriptResult, ScriptStatus, TestResult};
 use crate::tap::model::PointOutcome;
-use crate::yaml::Yaml;
 
 /// How much `tck run` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -277,12 +276,14 @@ impl<W: Write> Console<W> {
         }
     }
 
-    fn summary(&mut self, report: &Report, wall: Duration) {
+    /// The summary and the failures; `wall` is the run's wall time, when
+    /// known.
+    fn summary(&mut self, report: &Report, wall: Option<Duration>) {
         let interrupted = self.interrupted.as_ref().is_some_and(|f| f());
         let mut s = String::new();
         let n = report.scripts.len() + report.not_run.len();
         s.push_str(&format!(
-            "\n{}: {} script{} in {} (-j{})\n",
+            "\n{}: {} script{}{} (-j{})\n",
             if interrupted {
                 self.paint("Interrupted", "1;31")
             } else {
@@ -290,7 +291,8 @@ impl<W: Write> Console<W> {
             },
             n,
             if n == 1 { "" } else { "s" },
-            duration_text(wall.as_secs_f64()),
+            wall.map(|w| format!(" in {}", duration_text(w.as_secs_f64())))
+                .unwrap_or_default(),
             report.environment.jobs
         ));
         let mut by_status = Vec::new();
@@ -343,16 +345,7 @@ impl<W: Write> Console<W> {
                 "; counted as passes (--flaky-fails counts them as failures)\n"
             });
         }
-        let mut points = Counts::default();
-        for r in &report.scripts {
-            let c = &r.counts;
-            points.total += c.total;
-            points.pass += c.pass;
-            points.fail += c.fail;
-            points.skip += c.skip;
-            points.todo += c.todo;
-            points.todo_passed += c.todo_passed;
-        }
+        let points: Counts = report.scripts.iter().map(|r| r.counts).sum();
         s.push_str(&format!("  test points: {} total", points.total));
         if points.total > 0 {
             s.push_str(&format!(": {}", counts_text(&points)));
@@ -474,7 +467,8 @@ impl<W: Write> Console<W> {
                 }
             ));
             if let Some(y) = &t.yaml {
-                let lines = yaml_lines(y);
+                let text = super::render::yaml_text(y, 0);
+                let lines: Vec<&str> = text.lines().collect();
                 for l in lines.iter().take(YAML_LINES_SHOWN) {
                     s.push_str(&format!("        {}\n", safe_line(l)));
                 }
@@ -608,9 +602,28 @@ impl<W: Write> Observer for Console<W> {
     fn run_finished(&mut self, report: &Report, wall: Duration) {
         self.running.clear();
         self.clear_progress();
-        self.summary(report, wall);
+        self.summary(report, Some(wall));
         let _ = self.out.flush();
     }
+}
+
+/// A saved report as `tck run` printed it: a line per script, the
+/// summary and the failures, without colour, progress or times of day
+/// (the run's wall time is not in the report). `tck render --format text`.
+pub fn replay(report: &Report) -> String {
+    let opts = ConsoleOptions {
+        verbosity: Verbosity::Normal,
+        colour: false,
+        progress: false,
+        timer: false,
+    };
+    let mut c = Console::new(Vec::new(), opts);
+    for r in &report.scripts {
+        let line = c.script_line(r);
+        c.emit(&line);
+    }
+    c.summary(report, None);
+    String::from_utf8_lossy(&c.into_inner()).into_owned()
 }
 
 /// How a script ran more than once: "(failed 1 of 2 runs: fail, exit
@@ -716,19 +729,6 @@ fn collect_failed<'a>(
     }
 }
 
-/// The body of a diagnostics block (without `---` and `...`).
-fn yaml_lines(y: &Yaml) -> Vec<String> {
-    let block = y.to_block(0);
-    let mut lines: Vec<String> = block.lines().map(str::to_string).collect();
-    if lines.first().is_some_and(|l| l == "---") {
-        lines.remove(0);
-    }
-    if lines.last().is_some_and(|l| l == "...") {
-        lines.pop();
-    }
-    lines
-}
-
 /// Text from a script made safe for a terminal, on one line.
 pub fn safe_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -809,6 +809,7 @@ mod tests {
 
     use super::*;
     use crate::report::model::{Environment, NotRun};
+    use crate::yaml::Yaml;
 
     fn opts(verbosity: Verbosity) -> ConsoleOptions {
         ConsoleOptions {

@@ -14,7 +14,6 @@ use super::model::*;
 use crate::tap::model::PointOutcome;
 use serde::Serialize;
 
-const TEMPLATE: &str = include_str!("../../share/html/report.html");
 const CSS: &str = include_str!("../../share/html/report.css");
 const JS: &str = include_str!("../../share/html/report.js");
 
@@ -284,14 +283,44 @@ pub fn render_html(report: &Report) -> Result<String, ReportError> {
         css: CSS,
         js: JS,
     };
-    let mut env = minijinja::Environment::new();
+    render_page("report.html", &view)
+}
+
+/// The HTML page templates (`share/html/`), by name: each page extends
+/// `page.html` (head, inline CSS, footer); compare and problems include
+/// `verdict-header.html` (title, the reports, the verdict).
+const PAGES: [(&str, &str); 5] = [
+    ("page.html", include_str!("../../share/html/page.html")),
+    (
+        "verdict-header.html",
+        include_str!("../../share/html/verdict-header.html"),
+    ),
+    ("report.html", include_str!("../../share/html/report.html")),
+    (
+        "compare.html",
+        include_str!("../../share/html/compare.html"),
+    ),
+    (
+        "problems.html",
+        include_str!("../../share/html/problems.html"),
+    ),
+];
+
+/// Renders the page `name` (one of [`PAGES`]) with `view`.
+pub(crate) fn render_page<T: serde::Serialize>(
+    name: &str,
+    view: &T,
+) -> Result<String, ReportError> {
     let err = |e: minijinja::Error| ReportError::Render {
-        what: "the HTML report (share/html/report.html)".into(),
+        what: format!("the HTML page (share/html/{name})"),
         message: e.to_string(),
     };
-    env.add_template("report.html", TEMPLATE).map_err(err)?;
-    let tmpl = env.get_template("report.html").map_err(err)?;
-    tmpl.render(minijinja::value::Serde(&view)).map_err(err)
+    let mut env = minijinja::Environment::new();
+    for (page, source) in PAGES {
+        env.add_template(page, source).map_err(err)?;
+    }
+    let tmpl = env.get_template(name).map_err(err)?;
+    tmpl.render(minijinja::value::Serde(view)).map_err(err)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 
 use super::archive::{is_archive, read_archive};
 use super::error::ReportError;
-use super::from_tap::script_from_document;
 use super::model::*;
 use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
 use crate::yaml::Yaml;
@@ -147,8 +146,7 @@ fn tap_id(path: &Path, root: Option<&Path>) -> String {
 /// One TAP file as one script.
 pub fn import_tap_file(path: &Path, id: &str) -> Result<ScriptResult, ReportError> {
     let bytes = std::fs::read(path).map_err(|e| ReportError::io(path, "read", e))?;
-    let doc = crate::tap::verdict::parse_bytes(&bytes, true);
-    Ok(script_from_document(id, "", &doc, Exit::Unknown))
+    Ok(crate::harness::judge::result_of_tap(id, "", &bytes))
 }
 
 /// Every `*.tap` file under `dir` (sorted by path), one script each.
@@ -181,29 +179,14 @@ fn single_empty() -> Report {
     }
 }
 
-/// Seconds since the epoch as an RFC 3339 UTC timestamp.
+/// Seconds since the epoch (fractional, as the Perl kit records them) as
+/// an RFC 3339 UTC timestamp; "" for a time before the epoch or no number.
 pub fn rfc3339(epoch: f64) -> String {
     if !epoch.is_finite() || epoch < 0.0 {
         return String::new();
     }
-    let secs = epoch.floor() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    // `as` saturates: an absurdly late time gives a far year, not a panic.
+    crate::harness::clock::epoch_rfc3339(epoch.floor() as u64)
 }
 
 /// The tck id of a Perl libvirt-tck script path: `scripts/domain/050-x.t`
@@ -259,7 +242,7 @@ impl PerlScript {
             t.identity = identity_of(t.number, &t.description, t.yaml.as_ref());
         }
         let id = perl_script_id(&self.name);
-        let counts = super::from_tap::counts_of(&self.tests);
+        let counts = Counts::of(&self.tests);
         let exit = self.exit.clone().unwrap_or(Exit::Unknown);
         let planned = self.plan.as_ref().map(Plan::count);
         let (status, reason) = if let Some(b) = &self.bailout {

@@ -45,17 +45,10 @@ pub fn summary(report: &Report) -> Summary {
     ] {
         s.tests.insert(o.as_str(), 0);
     }
-    let mut total = Counts::default();
     for script in &report.scripts {
         *s.scripts.entry(script.status.as_str()).or_default() += 1;
-        let c = &script.counts;
-        total.total += c.total;
-        total.pass += c.pass;
-        total.fail += c.fail;
-        total.skip += c.skip;
-        total.todo += c.todo;
-        total.todo_passed += c.todo_passed;
     }
+    let total: Counts = report.scripts.iter().map(|r| r.counts).sum();
     s.scripts.insert("total", report.scripts.len() as u64);
     s.scripts.insert("not_run", report.not_run.len() as u64);
     s.tests.insert("total", total.total);

@@ -12,7 +12,6 @@ pub mod atomic;
 pub mod console;
 pub mod error;
 pub mod escape;
-pub mod from_tap;
 pub mod html;
 pub mod import;
 pub mod json;

@@ -205,6 +205,51 @@ pub struct Counts {
     pub todo_passed: u64,
 }
 
+impl Counts {
+    /// Counts one more point with this outcome.
+    pub fn add(&mut self, outcome: PointOutcome) {
+        self.total += 1;
+        match outcome {
+            PointOutcome::Pass => self.pass += 1,
+            PointOutcome::Fail => self.fail += 1,
+            PointOutcome::Skip => self.skip += 1,
+            PointOutcome::Todo => self.todo += 1,
+            PointOutcome::TodoPassed => self.todo_passed += 1,
+        }
+    }
+
+    /// The counts of `tests` (top-level points; subtests count as their
+    /// own point).
+    pub fn of(tests: &[TestResult]) -> Counts {
+        let mut c = Counts::default();
+        for t in tests {
+            c.add(t.outcome);
+        }
+        c
+    }
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.total += o.total;
+        self.pass += o.pass;
+        self.fail += o.fail;
+        self.skip += o.skip;
+        self.todo += o.todo;
+        self.todo_passed += o.todo_passed;
+    }
+}
+
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Counts>>(it: I) -> Counts {
+        let mut total = Counts::default();
+        for c in it {
+            total += c;
+        }
+        total
+    }
+}
+
 /// An object the fixture found in a script's namespace after it ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Leak {

@@ -1,4 +1,5 @@
-//! Text renderings of a saved report: a console-style summary and TAP.
+//! Text renderings of a saved report: the console's summary (under an
+//! environment header) and TAP.
 //!
 //! TAP: the whole report is one TAP stream (version 13, with TAP 14 /
 //! Test::More indented subtests) with one subtest per script,
@@ -8,23 +9,10 @@
 //! block giving status, reason and exit when it did not pass. Scripts that
 //! never ran are `ok … # SKIP not run: reason`.
 
-use super::json::summary;
 use super::model::*;
 use crate::tap::model::{Directive, PointOutcome};
+use crate::tap::producer::{escape, point_line};
 use std::fmt::Write as _;
-
-fn tap_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '#' => out.push_str("\\#"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn push_point_line(
     out: &mut String,
@@ -35,22 +23,7 @@ fn push_point_line(
     directive: Option<(Directive, &str)>,
 ) {
     out.push_str(indent);
-    out.push_str(if ok { "ok " } else { "not ok " });
-    let _ = write!(out, "{n}");
-    if !desc.is_empty() {
-        out.push_str(" - ");
-        out.push_str(&tap_escape(desc));
-    }
-    if let Some((d, reason)) = directive {
-        out.push_str(match d {
-            Directive::Skip => " # SKIP",
-            Directive::Todo => " # TODO",
-        });
-        if !reason.is_empty() {
-            out.push(' ');
-            out.push_str(&tap_escape(reason));
-        }
-    }
+    out.push_str(&point_line(ok, n, desc, directive));
     out.push('\n');
 }
 
@@ -105,7 +78,7 @@ fn push_plan(out: &mut String, indent: &str, plan: Option<&crate::tap::model::Pl
     match plan {
         Some(p) if p.is_skip_all() => {
             let reason = p.skip_reason.as_deref().unwrap_or("");
-            let _ = writeln!(out, "{indent}1..0 # SKIP {}", tap_escape(reason).trim_end());
+            let _ = writeln!(out, "{indent}1..0 # SKIP {}", escape(reason).trim_end());
         }
         Some(p) => {
             let _ = writeln!(out, "{indent}{}..{}", p.start, p.end);
@@ -203,36 +176,8 @@ pub fn render_tap(report: &Report) -> String {
     out
 }
 
-fn status_label(s: ScriptStatus) -> &'static str {
-    match s {
-        ScriptStatus::Pass => "PASS",
-        ScriptStatus::Flaky => "FLAKY",
-        ScriptStatus::Skip => "SKIP",
-        ScriptStatus::Fail => "FAIL",
-        ScriptStatus::Error => "ERROR",
-        ScriptStatus::Timeout => "TIMEOUT",
-        ScriptStatus::Crash => "CRASH",
-        ScriptStatus::Bailout => "BAILOUT",
-    }
-}
-
-fn failed_points<'a>(
-    tests: &'a [TestResult],
-    prefix: &str,
-    out: &mut Vec<(String, &'a TestResult)>,
-) {
-    for t in tests {
-        if t.outcome == PointOutcome::Fail {
-            out.push((format!("{prefix}{}", t.number), t));
-        }
-        if let Some(sub) = &t.subtest {
-            failed_points(&sub.tests, &format!("{prefix}{}.", t.number), out);
-        }
-    }
-}
-
-/// A console-style summary: environment, one line per script, failing
-/// points with their diagnostics, totals.
+/// A saved report as text: its environment, then what `tck run` printed
+/// ([`super::console::replay`]).
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
     let e = &report.environment;
@@ -266,62 +211,7 @@ pub fn render_text(report: &Report) -> String {
         out.push_str("INCOMPLETE: the run was interrupted before every planned script ran\n");
     }
     out.push('\n');
-    for s in &report.scripts {
-        let mut line = format!("{:<8} {}", status_label(s.status), s.id);
-        let _ = write!(line, "  ({} points, {:.2}s)", s.counts.total, s.duration);
-        if !s.reason.is_empty() {
-            let _ = write!(line, ": {}", s.reason.replace('\n', " "));
-        }
-        if let Some(m) = &s.mask {
-            let _ = write!(line, " [known broken: {}]", m.reason);
-        }
-        out.push_str(&super::escape::visible(&line));
-        out.push('\n');
-        let mut failed = Vec::new();
-        failed_points(&s.tests, "", &mut failed);
-        for (num, t) in failed {
-            let masked = t
-                .mask
-                .as_ref()
-                .map(|m| format!(" [known broken: {}]", m.reason))
-                .unwrap_or_default();
-            let l = format!("         not ok {num} - {}{masked}\n", t.description);
-            out.push_str(&super::escape::visible(&l));
-            if let Some(y) = &t.yaml {
-                out.push_str(&super::escape::visible(&yaml_text(y, 13)));
-            }
-        }
-        for l in &s.leaked {
-            let _ = writeln!(
-                out,
-                "         leaked {} {}",
-                l.kind,
-                super::escape::visible(&l.name)
-            );
-        }
-    }
-    for nr in &report.not_run {
-        let _ = writeln!(out, "{:<8} {}: {}", "NOT RUN", nr.id, nr.reason);
-    }
-    let sum = summary(report);
-    out.push('\n');
-    let mut parts = vec![format!("{} total", sum.scripts["total"])];
-    for st in ScriptStatus::ALL {
-        let n = sum.scripts[st.as_str()];
-        if n > 0 {
-            parts.push(format!("{n} {}", st.as_str()));
-        }
-    }
-    if sum.scripts["not_run"] > 0 {
-        parts.push(format!("{} not run", sum.scripts["not_run"]));
-    }
-    let _ = writeln!(out, "Scripts: {}", parts.join(", "));
-    let t = &sum.tests;
-    let _ = writeln!(
-        out,
-        "Test points: {} total, {} pass, {} fail, {} skip, {} todo, {} todo passed",
-        t["total"], t["pass"], t["fail"], t["skip"], t["todo"], t["todo-passed"]
-    );
+    out.push_str(&super::console::replay(report));
     out
 }
 
@@ -372,23 +262,32 @@ mod tests {
     }
 
     #[test]
-    fn text_summary_lists_scripts_failures_and_totals() {
+    fn text_is_the_environment_then_the_console_summary() {
         let t = render_text(&sample_report());
         assert!(
             t.contains("tck report: test:///default (driver TEST 2.0.0)"),
             "{t}"
         );
         assert!(t.contains("INCOMPLETE"));
+        // What `tck run` printed: a line per script, the summary, the
+        // failures with their diagnostics.
+        let console = crate::report::console::replay(&sample_report());
+        assert!(t.ends_with(&console), "{t}");
         assert!(
-            t.contains("FAIL     domain/020-fail  (9 points, 0.03s): 2 of 9 test points failed"),
+            t.contains("   FAIL [  0.03s] domain/020-fail  2 of 9 test points failed"),
             "{t}"
         );
-        assert!(t.contains("         not ok 2 - running domain has an ID > 0\n             got: \"domain 'tck-a' is running\""), "{t}");
-        assert!(t.contains("         not ok 3.2 - inner fails"));
-        assert!(t.contains("NOT RUN  storage/200-late: interrupted (SIGINT)"));
-        assert!(t.contains("Scripts: 10 total, 2 pass, 1 flaky, 2 skip, 1 fail, 1 error, 1 timeout, 1 crash, 1 bailout, 1 not run"), "{t}");
+        assert!(t.contains("\nSummary: 11 scripts (-j2)\n"), "{t}");
         assert!(
-            t.contains("Test points: 14 total, 8 pass, 3 fail, 1 skip, 1 todo, 1 todo passed"),
+            t.contains(
+                "  test points: 14 total: 8 passed, 3 failed, 1 skipped, 1 todo, 1 todo passed"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("    not ok 2 - running domain has an ID > 0\n        got: \"domain 'tck-a' is running\""), "{t}");
+        assert!(t.contains("    not ok 3.2 - inner fails"), "{t}");
+        assert!(
+            t.contains("  not run (interrupted (SIGINT)): storage/200-late"),
             "{t}"
         );
         assert!(!t.contains('\u{1}'));

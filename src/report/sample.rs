@@ -7,7 +7,11 @@ use super::model::*;
 use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
 use crate::yaml::Yaml;
 
-fn point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
+// ------------------------------------------- builders of small reports
+
+/// A test point with the directive its outcome implies (SKIP for a skip,
+/// TODO for a todo), no reason, no diagnostics.
+pub fn point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
     let directive = match outcome {
         PointOutcome::Skip => Some(Directive::Skip),
         PointOutcome::Todo | PointOutcome::TodoPassed => Some(Directive::Todo),
@@ -18,7 +22,7 @@ fn point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
         description: description.to_string(),
         outcome,
         directive,
-        reason: directive.map(|_| "not yet".to_string()),
+        reason: None,
         yaml: None,
         identity: identity_of(number, description, None),
         subtest: None,
@@ -26,19 +30,52 @@ fn point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
     }
 }
 
-fn counts(tests: &[TestResult]) -> Counts {
-    let mut c = Counts::default();
-    for t in tests {
-        c.total += 1;
-        match t.outcome {
-            PointOutcome::Pass => c.pass += 1,
-            PointOutcome::Fail => c.fail += 1,
-            PointOutcome::Skip => c.skip += 1,
-            PointOutcome::Todo => c.todo += 1,
-            PointOutcome::TodoPassed => c.todo_passed += 1,
-        }
+/// A script's result with these points, a plan covering them and their
+/// counts.
+pub fn script(id: &str, status: ScriptStatus, tests: Vec<TestResult>) -> ScriptResult {
+    let mut s = ScriptResult::without_output(id, "", status, "");
+    s.plan = Some(Plan {
+        start: 1,
+        end: tests.len() as u64,
+        skip_reason: None,
+    });
+    s.counts = Counts::of(&tests);
+    s.tests = tests;
+    s
+}
+
+/// A Debian 12 x86_64 host's environment: `driver` at `hypervisor`
+/// version, under libvirt daemon `libvirt` (other fields empty).
+pub fn environment(driver: &str, hypervisor: &str, libvirt: &str) -> Environment {
+    Environment {
+        driver: driver.into(),
+        hypervisor_version: hypervisor.into(),
+        libvirt_daemon_version: libvirt.into(),
+        os_id: "debian".into(),
+        os_version: "12".into(),
+        arch: "x86_64".into(),
+        ..Environment::default()
     }
-    c
+}
+
+/// A report of `scripts` run in `environment`.
+pub fn report(environment: Environment, scripts: Vec<ScriptResult>) -> Report {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        environment,
+        scripts,
+        ..Report::default()
+    }
+}
+
+/// A point of the sample report: as [`point`], "not yet" being the reason
+/// of its directive.
+fn sample_point(number: u64, description: &str, outcome: PointOutcome) -> TestResult {
+    let mut p = point(number, description, outcome);
+    if p.directive.is_some() {
+        p.reason = Some("not yet".into());
+    }
+    p
 }
 
 /// Diagnostics of every YAML shape: nested maps and sequences, multi-line
@@ -86,26 +123,26 @@ pub fn rich_yaml() -> Yaml {
 
 /// The sample report.
 pub fn sample_report() -> Report {
-    let mut failing = point(2, "running domain has an ID > 0", PointOutcome::Fail);
+    let mut failing = sample_point(2, "running domain has an ID > 0", PointOutcome::Fail);
     failing.yaml = Some(rich_yaml());
-    let mut with_id = point(5, "lookup by UUID", PointOutcome::Pass);
+    let mut with_id = sample_point(5, "lookup by UUID", PointOutcome::Pass);
     with_id.yaml = Some(Yaml::Map(vec![(
         "id".into(),
         Yaml::Str("uuid-lookup".into()),
     )]));
     with_id.identity = "uuid-lookup".into();
-    let mut masked = point(6, "", PointOutcome::Fail);
+    let mut masked = sample_point(6, "", PointOutcome::Fail);
     masked.mask = Some(Mask {
         entry: "conf/known-broken/qemu.toml:12".into(),
         reason: "https://gitlab.com/libvirt/libvirt/-/issues/1".into(),
         flaky: true,
     });
-    let mut sub_fail = point(2, "inner fails", PointOutcome::Fail);
+    let mut sub_fail = sample_point(2, "inner fails", PointOutcome::Fail);
     sub_fail.yaml = Some(Yaml::Map(vec![(
         "message".into(),
         Yaml::Str("deep".into()),
     )]));
-    let mut inner_sub = point(1, "deepest", PointOutcome::Pass);
+    let mut inner_sub = sample_point(1, "deepest", PointOutcome::Pass);
     inner_sub.subtest = Some(Subtest {
         name: None,
         plan: Some(Plan {
@@ -113,9 +150,9 @@ pub fn sample_report() -> Report {
             end: 1,
             skip_reason: None,
         }),
-        tests: vec![point(1, "leaf", PointOutcome::Pass)],
+        tests: vec![sample_point(1, "leaf", PointOutcome::Pass)],
     });
-    let mut parent = point(3, "hotplug", PointOutcome::Fail);
+    let mut parent = sample_point(3, "hotplug", PointOutcome::Fail);
     parent.subtest = Some(Subtest {
         name: Some("hotplug\u{1b}[31m".into()),
         plan: Some(Plan {
@@ -126,15 +163,15 @@ pub fn sample_report() -> Report {
         tests: vec![inner_sub, sub_fail],
     });
     let fail_tests = vec![
-        point(1, "defined persistent domain config", PointOutcome::Pass),
+        sample_point(1, "defined persistent domain config", PointOutcome::Pass),
         failing,
         parent,
-        point(4, "save/restore", PointOutcome::Skip),
+        sample_point(4, "save/restore", PointOutcome::Skip),
         with_id,
         masked,
-        point(7, "hotplug ordering", PointOutcome::Todo),
-        point(8, "vcpu pinning", PointOutcome::TodoPassed),
-        point(
+        sample_point(7, "hotplug ordering", PointOutcome::Todo),
+        sample_point(8, "vcpu pinning", PointOutcome::TodoPassed),
+        sample_point(
             9,
             "echo \\1 printed \u{1} and NUL \0 and \u{FFFF}",
             PointOutcome::Pass,
@@ -154,7 +191,7 @@ pub fn sample_report() -> Report {
         end: 9,
         skip_reason: None,
     });
-    fail.counts = counts(&fail_tests);
+    fail.counts = Counts::of(&fail_tests);
     fail.tests = fail_tests;
     fail.leaked = vec![
         Leak {
@@ -173,7 +210,7 @@ pub fn sample_report() -> Report {
     }];
 
     let pass_tests: Vec<TestResult> = (1..=3)
-        .map(|n| point(n, &format!("step {n}"), PointOutcome::Pass))
+        .map(|n| sample_point(n, &format!("step {n}"), PointOutcome::Pass))
         .collect();
     let mut pass = ScriptResult::without_output(
         "domain/010-pass",
@@ -188,7 +225,7 @@ pub fn sample_report() -> Report {
         end: 3,
         skip_reason: None,
     });
-    pass.counts = counts(&pass_tests);
+    pass.counts = Counts::of(&pass_tests);
     pass.tests = pass_tests;
 
     let mut skip_all = ScriptResult::without_output(
@@ -217,9 +254,9 @@ pub fn sample_report() -> Report {
         "",
     );
     flaky.exit = Exit::Code { code: 0 };
-    flaky.tests = vec![point(1, "network is active", PointOutcome::Pass)];
-    flaky.counts = counts(&flaky.tests);
-    let mut first_fail = point(1, "network is active", PointOutcome::Fail);
+    flaky.tests = vec![sample_point(1, "network is active", PointOutcome::Pass)];
+    flaky.counts = Counts::of(&flaky.tests);
+    let mut first_fail = sample_point(1, "network is active", PointOutcome::Fail);
     first_fail.yaml = Some(Yaml::Map(vec![(
         "got".into(),
         Yaml::Str("inactive".into()),
@@ -247,8 +284,8 @@ pub fn sample_report() -> Report {
         signal: 9,
         name: "SIGKILL".into(),
     };
-    timeout.tests = vec![point(1, "started", PointOutcome::Pass)];
-    timeout.counts = counts(&timeout.tests);
+    timeout.tests = vec![sample_point(1, "started", PointOutcome::Pass)];
+    timeout.counts = Counts::of(&timeout.tests);
     timeout.duration = 300.0;
 
     let mut crash = ScriptResult::without_output(

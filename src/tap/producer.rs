@@ -465,22 +465,7 @@ impl Tap {
                 }
             }
         };
-        let mut line = String::with_capacity(desc.len() + 16);
-        line.push_str(if ok { "ok " } else { "not ok " });
-        line.push_str(&number.to_string());
-        if !desc.is_empty() {
-            line.push_str(" - ");
-            line.push_str(&escape(desc));
-        }
-        if let Some((directive, reason)) = directive {
-            line.push_str(" # ");
-            line.push_str(directive.tap_word());
-            if !reason.is_empty() {
-                line.push(' ');
-                line.push_str(&escape(reason));
-            }
-        }
-        self.line(&line);
+        self.line(&point_line(ok, number, desc, directive));
         if let Some(diag) = diag {
             let block = diag.to_block(4 * (self.frames.len() - 1) + 2);
             self.raw(&block);
@@ -524,9 +509,35 @@ impl Tap {
     }
 }
 
+/// A test point's line, without indentation or newline: `ok N - DESC #
+/// SKIP REASON`, the description and reason escaped.
+pub fn point_line(
+    ok: bool,
+    number: u64,
+    desc: &str,
+    directive: Option<(Directive, &str)>,
+) -> String {
+    let mut line = String::with_capacity(desc.len() + 16);
+    line.push_str(if ok { "ok " } else { "not ok " });
+    line.push_str(&number.to_string());
+    if !desc.is_empty() {
+        line.push_str(" - ");
+        line.push_str(&escape(desc));
+    }
+    if let Some((directive, reason)) = directive {
+        line.push_str(" # ");
+        line.push_str(directive.tap_word());
+        if !reason.is_empty() {
+            line.push(' ');
+            line.push_str(&escape(reason));
+        }
+    }
+    line
+}
+
 /// Escapes `\` and `#` (TAP 14) and turns line breaks into spaces, so that
 /// a description or reason stays one line and reads back unchanged.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -547,6 +558,40 @@ fn source_path(file: &str) -> &str {
     file.strip_prefix(root).unwrap_or(file)
 }
 
+/// A writer that keeps what a [`Tap`] wrote, for unit tests.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct Captured(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+#[cfg(test)]
+impl Write for Captured {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+/// Runs a script body on a [`Tap`] writing to memory: its TAP and exit
+/// code. For unit tests.
+#[cfg(test)]
+pub(crate) fn capture(body: impl FnOnce(&mut Tap) -> Outcome) -> (String, i32) {
+    let buf = Captured::default();
+    let mut t = Tap::new(buf.clone());
+    let outcome = body(&mut t);
+    let code = t.finish(outcome);
+    (buf.text(), code)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -559,40 +604,10 @@ mod tests {
     use super::*;
     use crate::tap::model::PointOutcome;
     use crate::tap::verdict::parse_bytes;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    /// A writer the test can read back.
-    #[derive(Clone, Default)]
-    struct Buf(Rc<RefCell<Vec<u8>>>);
-
-    impl Write for Buf {
-        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(data);
-            Ok(data.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Buf {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.borrow()).into_owned()
-        }
-    }
-
-    fn run(script: impl FnOnce(&mut Tap) -> Outcome) -> (String, i32) {
-        let buf = Buf::default();
-        let mut t = Tap::new(buf.clone());
-        let outcome = script(&mut t);
-        let code = t.finish(outcome);
-        (buf.text(), code)
-    }
 
     #[test]
     fn plan_and_passing_assertions() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(5);
             t.ok(true, "first");
             t.is(2 + 2, 4, "sum");
@@ -615,7 +630,7 @@ mod tests {
 
     #[test]
     fn is_accepts_the_comparisons_scripts_write() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             let n: u32 = 5;
             t.is(n, 5, "integer against a literal");
             t.is(String::from("a"), "a", "String against &str");
@@ -630,7 +645,7 @@ mod tests {
 
     #[test]
     fn a_failing_assertion_prints_got_expected_and_where() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.is(3, 4, "three is four");
             Ok(())
         });
@@ -652,7 +667,7 @@ mod tests {
 
     #[test]
     fn ok_isnt_like_fail_failures() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.ok(false, "false");
             t.isnt("same", "same", "isnt");
             t.like("abc", "x*", "like");
@@ -680,7 +695,7 @@ mod tests {
 
     #[test]
     fn like_matches_the_whole_string_across_lines() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.like("line one\nline two", "line*two", "multi-line");
             t.like("abc", "b", "whole string only");
             t.like("a*c", "a\\*c", "escaped star");
@@ -694,7 +709,7 @@ mod tests {
 
     #[test]
     fn descriptions_and_reasons_are_escaped_and_read_back() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.pass("a # b \\ c\nd");
             t.skip("no # disk", 1);
             Ok(())
@@ -709,7 +724,7 @@ mod tests {
 
     #[test]
     fn skip_and_todo() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(4);
             t.skip("unsupported by driver", 2);
             t.todo("bug 123", |t| {
@@ -731,7 +746,7 @@ mod tests {
 
     #[test]
     fn skip_all_before_anything() {
-        let (out, code) = run(|t| Err(t.skip_all("no hypervisor")));
+        let (out, code) = capture(|t| Err(t.skip_all("no hypervisor")));
         assert_eq!(out, "TAP version 13\n1..0 # SKIP no hypervisor\n");
         assert_eq!(code, 0);
         let doc = parse_bytes(out.as_bytes(), false);
@@ -744,7 +759,7 @@ mod tests {
 
     #[test]
     fn stop_skip_skips_the_remaining_planned_points() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(3);
             t.pass("one");
             Err(Stop::Skip("unsupported by driver: snapshots".into()))
@@ -753,10 +768,10 @@ mod tests {
         assert_eq!(code, 0);
         assert!(parse_bytes(out.as_bytes(), false).verdict.ok);
         // Nothing printed yet: a skip-all.
-        let (out, _) = run(|_| Err(Stop::Skip("nothing to do".into())));
+        let (out, _) = capture(|_| Err(Stop::Skip("nothing to do".into())));
         assert_eq!(out, "TAP version 13\n1..0 # SKIP nothing to do\n");
         // skip_all after points falls back to Stop::Skip.
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.plan(2);
             t.pass("one");
             Err(t.skip_all("late"))
@@ -766,7 +781,7 @@ mod tests {
 
     #[test]
     fn stop_error_is_a_failing_point_with_the_message() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.pass("one");
             Err(Stop::Error("libvirt: domain not found".into()))
         });
@@ -778,14 +793,14 @@ mod tests {
 
     #[test]
     fn exit_code_counts_failures_and_plan_shortfall_capped() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(5);
             t.pass("only one");
             Ok(())
         });
         assert_eq!(code, 4);
         assert!(!parse_bytes(out.as_bytes(), false).verdict.ok);
-        let (_, code) = run(|t| {
+        let (_, code) = capture(|t| {
             for i in 0..300 {
                 t.ok(false, &format!("f{i}"));
             }
@@ -796,14 +811,14 @@ mod tests {
 
     #[test]
     fn trailing_plan_and_done_testing() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.pass("a");
             t.done_testing();
             Ok(())
         });
         assert_eq!(out, "TAP version 13\nok 1 - a\n1..1\n");
         // A plan given late is printed at the end, so the count is checked.
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.pass("a");
             t.plan(2);
             Ok(())
@@ -814,7 +829,7 @@ mod tests {
 
     #[test]
     fn subtests_nest_and_close_with_their_name() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(3);
             t.pass("before");
             let inner_ok = t.subtest("group # one", |t| {
@@ -855,7 +870,7 @@ mod tests {
 
     #[test]
     fn nothing_asserted_is_a_skip_with_a_reason() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.subtest("empty", |_| Ok(()));
             Ok(())
         });
@@ -864,13 +879,13 @@ mod tests {
             "TAP version 13\n# Subtest: empty\n    1..0 # SKIP no test points were run\nok 1 - empty # SKIP no test points were run\n1..1\n"
         );
         assert_eq!(code, 0);
-        let (out, _) = run(|_| Ok(()));
+        let (out, _) = capture(|_| Ok(()));
         assert_eq!(out, "TAP version 13\n1..0 # SKIP no test points were run\n");
     }
 
     #[test]
     fn subtest_stopped_by_an_error_fails_inside() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.subtest("s", |t| {
                 t.pass("a");
                 Err(Stop::Error("boom".into()))
@@ -882,7 +897,7 @@ mod tests {
 
     #[test]
     fn bail_out_stops_everything() {
-        let (out, code) = run(|t| {
+        let (out, code) = capture(|t| {
             t.plan(3);
             t.pass("a");
             t.subtest("s", |t| {
@@ -903,7 +918,7 @@ mod tests {
 
     #[test]
     fn reused_descriptions_get_a_note() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.pass("same");
             t.pass("same");
             t.pass("other");
@@ -918,7 +933,7 @@ mod tests {
 
     #[test]
     fn notes_are_comments_at_the_current_depth() {
-        let (out, _) = run(|t| {
+        let (out, _) = capture(|t| {
             t.note("top\nsecond line");
             t.subtest("s", |t| {
                 t.note("inside");

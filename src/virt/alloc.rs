@@ -10,6 +10,7 @@
 //! the script's process (the kernel drops it when the process ends, however
 //! it ends), so concurrent scripts never pick the same one.
 
+use super::builders::Ip;
 use super::context::Context;
 use crate::script::Stop;
 use std::fs::File;
@@ -42,6 +43,14 @@ impl Subnet {
     /// A DHCP range inside the subnet: `.100`–`.200`.
     pub fn dhcp_range(&self) -> (Ipv4Addr, Ipv4Addr) {
         (self.host(100), self.host(200))
+    }
+
+    /// The `<ip>` of a libvirt network on this subnet: the gateway
+    /// address with the subnet's prefix, serving [`Subnet::dhcp_range`].
+    pub fn dhcp_ip(&self) -> Ip {
+        let (lo, hi) = self.dhcp_range();
+        Ip::v4(&self.gateway().to_string(), Self::PREFIX)
+            .dhcp_range(&lo.to_string(), &hi.to_string())
     }
 
     /// `a.b.c.0/24`.
@@ -91,33 +100,6 @@ fn candidate(i: u32) -> Option<Ipv4Addr> {
 }
 
 const CANDIDATES: u32 = 55 * 256 + 16 * 256 + 256;
-
-/// Networks the host routes (`/proc/net/route`: destination and mask, in
-/// host byte order as hex), which includes every interface's own subnet.
-fn host_routes(text: &str) -> Vec<(Ipv4Addr, u8)> {
-    let mut out = Vec::new();
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.len() < 8 {
-            continue;
-        }
-        let (Ok(dest), Ok(mask)) = (
-            u32::from_str_radix(cols[1], 16),
-            u32::from_str_radix(cols[7], 16),
-        ) else {
-            continue;
-        };
-        // The kernel prints the network-order address as a native integer,
-        // so its native bytes are the address's bytes.
-        let dest = Ipv4Addr::from(dest.to_ne_bytes());
-        let prefix = mask.count_ones() as u8;
-        if prefix == 0 {
-            continue; // the default route says nothing about what is in use
-        }
-        out.push((dest, prefix));
-    }
-    out
-}
 
 /// IPv4 networks that libvirt networks on this connection declare (active
 /// or not): `<ip address='…' prefix='…'|netmask='…'>`.
@@ -197,9 +179,15 @@ impl Context {
         let conn = self.connect()?;
         let mut taken = libvirt_networks(conn)?;
         if super::connection::uri_is_local(self.uri()) {
-            if let Ok(text) = std::fs::read_to_string("/proc/net/route") {
-                taken.extend(host_routes(&text));
-            }
+            // Every interface's own subnet is routed. A /0 (the default
+            // route) says nothing about what is in use.
+            let routes = super::host::net::routes(Path::new(super::host::PROCFS));
+            taken.extend(
+                routes
+                    .into_iter()
+                    .filter(|r| r.prefix > 0)
+                    .map(|r| (r.dest, r.prefix)),
+            );
         }
         let dir = self.config().scratch_dir.join("locks").join("subnets");
         std::fs::create_dir_all(&dir).map_err(|e| {
@@ -246,23 +234,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_are_read_from_proc_net_route() {
-        let text =
-            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
-                    eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
-                    eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
-                    virbr0\t00C80A0A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n";
-        let routes = host_routes(text);
-        assert_eq!(
-            routes,
-            vec![
-                (Ipv4Addr::new(192, 168, 0, 0), 24),
-                (Ipv4Addr::new(10, 10, 200, 0), 16)
-            ]
-        );
-    }
-
-    #[test]
     fn overlap_takes_the_wider_prefix() {
         let s = Subnet {
             network: Ipv4Addr::new(10, 200, 3, 0),
@@ -272,6 +243,24 @@ mod tests {
         assert!(!s.overlaps(Ipv4Addr::new(10, 200, 4, 0), 24));
         assert_eq!(s.gateway(), Ipv4Addr::new(10, 200, 3, 1));
         assert_eq!(s.cidr(), "10.200.3.0/24");
+    }
+
+    #[test]
+    fn a_subnet_gives_a_network_ip_with_its_dhcp_range() {
+        let s = Subnet {
+            network: Ipv4Addr::new(10, 200, 3, 0),
+        };
+        let xml = crate::virt::builders::NetworkBuilder::new("n")
+            .ip(s.dhcp_ip())
+            .as_xml();
+        let doc = crate::virt::xmltree::Element::parse(&xml).expect("well-formed");
+        assert_eq!(doc.find_attr("ip", "address"), Some("10.200.3.1"));
+        assert_eq!(doc.find_attr("ip", "prefix"), Some("24"));
+        assert_eq!(
+            doc.find_attr("ip/dhcp/range", "start"),
+            Some("10.200.3.100")
+        );
+        assert_eq!(doc.find_attr("ip/dhcp/range", "end"), Some("10.200.3.200"));
     }
 
     #[test]

@@ -191,33 +191,7 @@ impl Tap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::Outcome;
-    use std::cell::RefCell;
-    use std::io::Write;
-    use std::rc::Rc;
-
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// Run a script body; give its TAP text and exit code.
-    fn run(body: impl FnOnce(&mut Tap) -> Outcome) -> (String, i32) {
-        let buf = Shared::default();
-        let mut t = Tap::new(buf.clone());
-        let outcome = body(&mut t);
-        let code = t.finish(outcome);
-        let text = String::from_utf8_lossy(&buf.0.borrow()).into_owned();
-        (text, code)
-    }
+    use crate::tap::producer::capture;
 
     fn err(code: ErrorNumber, msg: &str) -> Result<(), LibvirtError> {
         Err(LibvirtError::new(code, msg))
@@ -225,7 +199,7 @@ mod tests {
 
     #[test]
     fn err_code_passes_on_the_expected_code() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(1);
             t.err_code(
                 err(ErrorNumber::NoDomain, "no domain"),
@@ -240,7 +214,7 @@ mod tests {
 
     #[test]
     fn err_code_fails_on_success_and_on_another_code_with_names() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(2);
             t.err_code(
                 Ok::<_, LibvirtError>(()),
@@ -272,7 +246,7 @@ mod tests {
 
     #[test]
     fn err_code_skips_when_the_driver_does_not_support_the_call() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(2);
             t.err_code(
                 err(ErrorNumber::NoSupport, "not supported"),
@@ -297,7 +271,7 @@ mod tests {
 
     #[test]
     fn err_any_passes_on_any_error_and_notes_its_code() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(3);
             t.err_any(err(ErrorNumber::OperationFailed, "bad image"), "fails");
             t.err_any(Ok::<_, LibvirtError>(()), "must fail");
@@ -316,7 +290,7 @@ mod tests {
 
     #[test]
     fn ok_result_hands_back_the_value() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(2);
             let v = t.ok_result(Ok::<_, LibvirtError>(41), "got a value")?;
             t.is(v + 1, 42, "value usable");
@@ -331,7 +305,7 @@ mod tests {
 
     #[test]
     fn ok_result_unsupported_skips_the_rest_of_the_plan() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(3);
             t.ok_result(
                 err(ErrorNumber::OperationUnsupported, "save is not supported"),
@@ -355,7 +329,7 @@ mod tests {
 
     #[test]
     fn ok_result_error_fails_once_with_diagnostics_and_stops() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(2);
             t.ok_result(
                 Err::<(), _>(
@@ -382,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_failed_precondition_skips_the_whole_script() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.precondition(Err::<(), _>(Stop::Skip("requires X".into())))?;
             t.plan(1);
             t.pass("never");
@@ -390,7 +364,7 @@ mod tests {
         });
         assert_eq!(code, 0, "{tap}");
         assert!(tap.contains("1..0 # SKIP requires X"), "{tap}");
-        let (tap, _) = run(|t| {
+        let (tap, _) = capture(|t| {
             let v = t.precondition(Ok::<_, Stop>(3))?;
             t.plan(1);
             t.is(v, 3, "passes through");
@@ -401,7 +375,7 @@ mod tests {
 
     #[test]
     fn ok_host_passes_values_and_fails_with_the_error() {
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(2);
             let v = t.ok_host(Ok::<_, String>(7), "host step")?;
             t.is(v, 7, "value");
@@ -418,7 +392,7 @@ mod tests {
     fn assertions_accept_virt_errors_directly() {
         let conn =
             crate::virt::connection::Connection::open("test:///default").expect("test driver");
-        let (tap, code) = run(|t| {
+        let (tap, code) = capture(|t| {
             t.plan(1);
             t.err_code(
                 conn.lookup_domain_by_name("fxa-no-such-domain"),

@@ -168,7 +168,7 @@ fn alive(pid: i32) -> bool {
     // A zombie is not alive.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| crate::virt::hostnet::parse_stat_state(&s))
+        .and_then(|s| crate::virt::host::parse_stat(&s).map(|(_, state)| state))
         .is_some_and(|state| state != 'Z' && state != 'X')
 }
 

@@ -61,7 +61,7 @@ pub fn describe(conn: &Connection, config: &Config, env: &mut Environment) {
             env.os_id = id;
             env.os_version = version;
         }
-        env.kernel = kernel_release();
+        env.kernel = crate::virt::host::uname().release;
         if env.arch.is_empty() {
             env.arch = std::env::consts::ARCH.to_string();
         }
@@ -82,20 +82,6 @@ pub fn os_release(text: &str) -> (String, String) {
             .unwrap_or_default()
     };
     (get("ID"), get("VERSION_ID"))
-}
-
-/// The running kernel's release (`uname -r`).
-fn kernel_release() -> String {
-    // SAFETY: utsname is plain old data; uname fills it or fails.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: `u` is a valid, writable utsname.
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return String::new();
-    }
-    // SAFETY: uname NUL-terminates the field within its array.
-    unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]

@@ -200,8 +200,7 @@ impl Fixture for VirtFixture {
         let env = requirements::Env {
             config: &self.config,
             driver: &self.driver,
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            uid: unsafe { libc::geteuid() },
+            uid: super::host::euid(),
         };
         requirements::check(meta, &env)
     }

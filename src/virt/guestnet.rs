@@ -15,7 +15,7 @@
 use super::alloc::Subnet;
 use super::builders::{Interface, Ip};
 use super::context::Context;
-use super::hostnet;
+use super::host::net as hostnet;
 use super::media::{self, CommandOutput, GuestShell};
 use crate::script::Stop;
 use std::net::Ipv4Addr;

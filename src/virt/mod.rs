@@ -17,8 +17,6 @@ pub mod generic;
 pub mod guestnet;
 pub mod hooks;
 pub mod host;
-pub mod host_access;
-pub mod hostnet;
 pub mod media;
 pub mod poll;
 pub mod requirements;

@@ -80,23 +80,13 @@ mod tests {
 
     #[test]
     fn same_text_reports_where() {
-        let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::<u8>::new()));
-        struct W(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-        impl std::io::Write for W {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.borrow_mut().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut t = Tap::new(W(buf.clone()));
+        let buf = crate::tap::producer::Captured::default();
+        let mut t = crate::tap::producer::Tap::new(buf.clone());
         t.plan(2);
         assert!(t.same_text("<a/>", "<a/>", "equal"));
         assert!(!t.same_text("<a>\n<b/>\n</a>", "<a>\n<c/>\n</a>", "differ"));
         let code = t.finish(Ok(()));
-        let out = String::from_utf8_lossy(&buf.borrow()).into_owned();
+        let out = buf.text();
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("ok 1 - equal\n"), "{out}");
         assert!(out.contains("not ok 2 - differ\n"), "{out}");

@@ -3,22 +3,7 @@
 use super::*;
 use crate::config::ConfigSource;
 use crate::script::{Meta, Require};
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
-
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::tap::producer::Captured;
 
 fn domain_xml(name: &str) -> String {
     format!("<domain type='test'><name>{name}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>")
@@ -89,10 +74,10 @@ fn exec(
     let fixture = VirtFixture::with_connection(&config, conn.clone()).expect("fixture");
     let cx = Context::new(def.id, config).with_connection(conn.clone());
     before(&cx);
-    let buf = Shared::default();
+    let buf = Captured::default();
     let mut tap = Tap::new(buf.clone());
     let code = run(def, &mut tap, &cx, &fixture, standalone);
-    let text = String::from_utf8_lossy(&buf.0.borrow()).into_owned();
+    let text = buf.text();
     fixture.close().expect("close");
     (text, code, conn, cx)
 }

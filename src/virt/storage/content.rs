@@ -206,18 +206,8 @@ mod tests {
 
     #[test]
     fn same_bytes_reports_lengths_hashes_and_where() {
-        let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::<u8>::new()));
-        struct W(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-        impl Write for W {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.borrow_mut().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut t = crate::tap::producer::Tap::new(W(buf.clone()));
+        let buf = crate::tap::producer::Captured::default();
+        let mut t = crate::tap::producer::Tap::new(buf.clone());
         t.plan(3);
         let a = pattern(1, 1000);
         let mut b = a.clone();
@@ -226,7 +216,7 @@ mod tests {
         assert!(!t.same_bytes(&b, &a, "one byte differs"));
         assert!(!t.same_bytes(&a[..10], &a, "shorter"));
         t.finish(Ok(()));
-        let text = String::from_utf8_lossy(&buf.borrow()).into_owned();
+        let text = buf.text();
         assert!(text.contains("ok 1 - same\n"), "{text}");
         assert!(text.contains("first_difference_at: 700"), "{text}");
         assert!(

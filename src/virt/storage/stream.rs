@@ -17,19 +17,12 @@
 //! Every path ends the stream: `finish` after the last byte, `abort` on an
 //! error, so the daemon's side of the transfer is closed either way.
 
-use super::content::pattern;
-use super::local_file;
-use crate::script::Stop;
-use crate::virt::builders::Size;
 use crate::virt::connection::start_event_loop;
-use crate::virt::context::Context;
 use crate::virt::error::LibvirtError;
 use crate::virt::shim::{self, StreamWatch};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use virt::connect::Connect;
 use virt::error::ErrorNumber;
-use virt::storage_pool::StoragePool;
 use virt::storage_vol::StorageVol;
 use virt::stream::Stream;
 use virt::sys::{
@@ -44,82 +37,12 @@ pub const CHUNK: usize = 256 * 1024;
 /// stream again anyway (a missed wake-up costs at most this).
 const POLL: Duration = Duration::from_millis(50);
 
-/// The size of the volume the stream scripts transfer to and from:
-/// 3 MiB and a bit, so that no transfer ends on a chunk boundary.
-pub const VOLUME_SIZE: u64 = (3 << 20) + 1234;
-
-/// An offset and length (0: to the end) of a transfer, with a label for
-/// test point descriptions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Case {
-    pub label: &'static str,
-    pub offset: u64,
-    pub len: u64,
-}
-
-/// The transfers the stream scripts make on a [`VOLUME_SIZE`] volume:
-/// the whole of it, its start, an unaligned region spanning several stream
-/// messages, and its tail up to the end.
-pub const CASES: [Case; 4] = [
-    Case {
-        label: "the whole volume",
-        offset: 0,
-        len: 0,
-    },
-    Case {
-        label: "the first 64 KiB",
-        offset: 0,
-        len: 64 << 10,
-    },
-    Case {
-        label: "600000 bytes at offset 1 MiB + 3",
-        offset: (1 << 20) + 3,
-        len: 600_000,
-    },
-    Case {
-        label: "the last 4 KiB up to the end",
-        offset: VOLUME_SIZE - 4096,
-        len: 0,
-    },
-];
-
-/// A raw volume of [`VOLUME_SIZE`] in `pool` filled with the pattern
-/// `seed`, and its file. Skips (the rest of the script) when the driver's
-/// volumes are not files on this host: the file is the oracle.
-pub fn patterned_volume(
-    cx: &Context,
-    pool: &StoragePool,
-    name: &str,
-    seed: u8,
-) -> Result<(StorageVol, PathBuf), Stop> {
-    let xml = cx
-        .volume(name)
-        .capacity(Size::bytes(VOLUME_SIZE))
-        .format("raw")
-        .as_xml();
-    let vol = StorageVol::create_xml(pool, &xml, 0)
-        .map_err(|e| LibvirtError::from(e).context(format!("cannot create the volume {name}")))?;
-    let file = local_file(&vol.path()?).map_err(Stop::Skip)?;
-    std::fs::write(&file, pattern(seed, VOLUME_SIZE as usize))?;
-    Ok((vol, file))
-}
-
 /// How the stream is driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Blocking,
     All,
     NonBlocking,
-}
-
-impl Mode {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Mode::Blocking => "blocking stream, recv/send loop",
-            Mode::All => "blocking stream, virStreamRecvAll/SendAll",
-            Mode::NonBlocking => "non-blocking stream on the default event loop",
-        }
-    }
 }
 
 fn timeout(what: &str, deadline: Duration) -> LibvirtError {

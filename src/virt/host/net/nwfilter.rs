@@ -22,7 +22,8 @@
 //! order or the tools' spelling of matches beyond the option names, and the
 //! Perl kit's byte-for-byte comparison of `ebtables -L` output is gone.
 
-use super::{parse_iptables_save, run, HostError, Rule};
+use super::{parse_iptables_save, HostError, Rule};
+use crate::virt::host::run;
 use std::collections::BTreeSet;
 
 /// Which way traffic flows, seen from the guest.
@@ -113,7 +114,7 @@ impl FilterRules {
     pub fn list() -> Result<FilterRules, HostError> {
         let mut outputs = Vec::new();
         for (tool, family) in SAVE_TOOLS {
-            outputs.push((family, run(tool, &[])?));
+            outputs.push((family, run::<&str>(tool, &[])?));
         }
         let borrowed: Vec<(&str, &str)> = outputs.iter().map(|(f, t)| (*f, t.as_str())).collect();
         Ok(FilterRules::parse(&borrowed))
@@ -252,12 +253,12 @@ impl Rule {
 mod tests {
     use super::*;
 
-    const EB: &str = include_str!("../../../tests/data/hostnet/nwfilter-ebtables-save.txt");
-    const IPT: &str = include_str!("../../../tests/data/hostnet/nwfilter-iptables-save.txt");
+    const EB: &str = include_str!("../../../../tests/data/hostnet/nwfilter-ebtables-save.txt");
+    const IPT: &str = include_str!("../../../../tests/data/hostnet/nwfilter-iptables-save.txt");
     const EB_AFTER: &str =
-        include_str!("../../../tests/data/hostnet/nwfilter-ebtables-save-after.txt");
+        include_str!("../../../../tests/data/hostnet/nwfilter-ebtables-save-after.txt");
     const IPT_AFTER: &str =
-        include_str!("../../../tests/data/hostnet/nwfilter-iptables-save-after.txt");
+        include_str!("../../../../tests/data/hostnet/nwfilter-iptables-save-after.txt");
     const TAP: &str = "vnet59";
     const MAC: &str = "52:54:00:de:77:01";
 

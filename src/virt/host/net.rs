@@ -1,7 +1,8 @@
 //! What libvirt's virtual networks put on the host, read back so that
 //! scripts can check it: links (bridges, taps, macvtaps) and their
-//! addresses, dnsmasq instances and their configuration, and firewall rules
-//! in whichever backend libvirt uses (iptables or nftables).
+//! addresses, routes, dnsmasq instances and their configuration, and
+//! firewall rules in whichever backend libvirt uses (iptables or
+//! nftables).
 //!
 //! Why a model and not golden files: the Perl kit diffed `iptables -S`,
 //! `ip addr` and dnsmasq output byte for byte against stored files, which
@@ -18,69 +19,13 @@
 //! guest interface's network-filter rules through ebtables, iptables and
 //! ip6tables; [`capture`] receives the frames that reach a host interface.
 
-use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
 pub mod capture;
 pub mod nwfilter;
 
-/// A host inspection that could not be done.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostError {
-    /// A command could not run or failed.
-    Command { command: String, detail: String },
-    /// A command's output or a file was not what its parser expects.
-    Parse { what: String, detail: String },
-}
-
-impl std::fmt::Display for HostError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HostError::Command { command, detail } => write!(f, "`{command}` failed: {detail}"),
-            HostError::Parse { what, detail } => write!(f, "cannot parse {what}: {detail}"),
-        }
-    }
-}
-
-impl std::error::Error for HostError {}
-
-impl From<HostError> for crate::script::Stop {
-    fn from(e: HostError) -> Self {
-        crate::script::Stop::Error(e.to_string())
-    }
-}
-
-/// Runs `program args…` with the C locale and gives its standard output.
-fn run(program: &str, args: &[&str]) -> Result<String, HostError> {
-    let command = std::iter::once(program)
-        .chain(args.iter().copied())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let out = std::process::Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-        .map_err(|e| HostError::Command {
-            command: command.clone(),
-            detail: if e.kind() == std::io::ErrorKind::NotFound {
-                format!("{program} is not installed (not on PATH)")
-            } else {
-                e.to_string()
-            },
-        })?;
-    if !out.status.success() {
-        return Err(HostError::Command {
-            command,
-            detail: format!(
-                "{}: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
+use super::{run, HostError, Process, PROCFS, SYSFS};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
 
 // ------------------------------------------------------------------ links
 
@@ -189,9 +134,44 @@ pub fn parse_ip_json(text: &str) -> Result<Vec<Link>, HostError> {
     Ok(links)
 }
 
+/// The directory of the link `name` under `<sysfs>/class/net`, or `None`
+/// for a string that is no link name.
+fn link_dir(sysfs: &Path, name: &str) -> Option<PathBuf> {
+    (!name.is_empty() && !name.contains('/')).then(|| sysfs.join("class/net").join(name))
+}
+
 /// Whether a network link named `name` exists on this host.
 pub fn link_exists(name: &str) -> bool {
-    !name.is_empty() && !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
+    link_dir(Path::new(SYSFS), name).is_some_and(|d| d.exists())
+}
+
+/// The host's network interfaces and their MAC addresses (lower case),
+/// from `<sysfs>/class/net`.
+pub fn net_interfaces(sysfs: &Path) -> Result<BTreeMap<String, String>, String> {
+    let dir = sysfs.join("class/net");
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // An interface removed while listing has no address any more.
+        if let Some(mac) = mac_in(&entry.path()) {
+            out.insert(name, mac);
+        }
+    }
+    Ok(out)
+}
+
+/// The MAC address (lower case) of the link `name`, or `None` when there
+/// is no such link.
+pub fn link_mac(name: &str) -> Option<String> {
+    mac_in(&link_dir(Path::new(SYSFS), name)?)
+}
+
+fn mac_in(link_dir: &Path) -> Option<String> {
+    let mac = std::fs::read_to_string(link_dir.join("address")).ok()?;
+    Some(mac.trim().to_ascii_lowercase())
 }
 
 /// The link named `name` (`ip -j -d addr show dev NAME`), or `None` when
@@ -211,15 +191,67 @@ pub fn link(name: &str) -> Result<Option<Link>, HostError> {
 /// The ports of the bridge `bridge` (`/sys/class/net/BR/brif`), sorted;
 /// empty when it is no bridge.
 pub fn bridge_ports(bridge: &str) -> Vec<String> {
-    let mut ports: Vec<String> =
-        std::fs::read_dir(Path::new("/sys/class/net").join(bridge).join("brif"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+    let Some(dir) = link_dir(Path::new(SYSFS), bridge) else {
+        return Vec::new();
+    };
+    let mut ports: Vec<String> = std::fs::read_dir(dir.join("brif"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     ports.sort();
     ports
+}
+
+// ----------------------------------------------------------------- routes
+
+/// An IPv4 route of the host's main table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub iface: String,
+    pub dest: Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl Route {
+    /// A route to 0.0.0.0 (of any prefix: split default routes too).
+    pub fn is_default(&self) -> bool {
+        self.dest.is_unspecified()
+    }
+}
+
+/// Parses `/proc/net/route`: destinations and masks are the network-order
+/// addresses printed as native integers in hex.
+pub fn parse_routes(text: &str) -> Vec<Route> {
+    let mut out = Vec::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 8 {
+            continue;
+        }
+        let (Ok(dest), Ok(mask)) = (
+            u32::from_str_radix(cols[1], 16),
+            u32::from_str_radix(cols[7], 16),
+        ) else {
+            continue;
+        };
+        // Native bytes of the printed integer are the address's bytes.
+        out.push(Route {
+            iface: cols[0].to_string(),
+            dest: Ipv4Addr::from(dest.to_ne_bytes()),
+            prefix: mask.count_ones() as u8,
+        });
+    }
+    out
+}
+
+/// The host's IPv4 routes (`<procfs>/net/route`); none when it cannot be
+/// read.
+pub fn routes(procfs: &Path) -> Vec<Route> {
+    std::fs::read_to_string(procfs.join("net/route"))
+        .map(|t| parse_routes(&t))
+        .unwrap_or_default()
 }
 
 /// A Linux bridge this process created on the host, deleted when dropped
@@ -300,7 +332,7 @@ impl GuestNic {
 
 /// The NICs of a domain XML document.
 pub fn guest_nics(domain_xml: &str) -> Result<Vec<GuestNic>, HostError> {
-    let doc = super::xmltree::Element::parse(domain_xml).map_err(|e| HostError::Parse {
+    let doc = crate::virt::xmltree::Element::parse(domain_xml).map_err(|e| HostError::Parse {
         what: "domain XML".into(),
         detail: e.to_string(),
     })?;
@@ -329,13 +361,13 @@ pub fn guest_nic(domain_xml: &str, mac: &str) -> Result<Option<GuestNic>, HostEr
     }))
 }
 
-// ------------------------------------------------- checks scripts share
+// ------------------------------------------------- can the host be seen
 
 /// Whether the devices the driver creates for guests and networks can be
 /// inspected here: `Err(reason)` when the URI is remote or the driver
 /// creates none (the test driver only pretends).
 pub fn inspectable(cx: &crate::virt::context::Context) -> Result<(), String> {
-    if !super::connection::uri_is_local(cx.uri()) {
+    if !crate::virt::connection::uri_is_local(cx.uri()) {
         return Err(format!(
             "requires the local host: {} is a remote URI, its host devices cannot be inspected",
             cx.uri()
@@ -351,179 +383,13 @@ pub fn inspectable(cx: &crate::virt::context::Context) -> Result<(), String> {
 /// [`inspectable`], and the firewall can be listed (root).
 pub fn firewall_inspectable(cx: &crate::virt::context::Context) -> Result<(), String> {
     inspectable(cx)?;
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
+    let uid = super::euid();
     if uid != 0 {
         return Err(format!(
             "requires root to list firewall rules (running as uid {uid})"
         ));
     }
     Ok(())
-}
-
-/// One test point: the host device `dev` exists and is a port of `bridge`
-/// (a skip when the host cannot be inspected, see [`inspectable`]).
-pub fn assert_port_of(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    bridge: &str,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([(
-                "got",
-                Yaml::from("the guest NIC names no <target dev> in the live XML"),
-            )]),
-        );
-    };
-    match link(dev) {
-        Ok(Some(l)) if l.master.as_deref() == Some(bridge) => t.pass(desc),
-        Ok(Some(l)) => t.fail(
-            desc,
-            Yaml::map([
-                ("device", Yaml::from(dev)),
-                (
-                    "got",
-                    Yaml::Str(format!(
-                        "master {}",
-                        l.master.as_deref().unwrap_or("(none)")
-                    )),
-                ),
-                ("expected", Yaml::Str(format!("master {bridge}"))),
-                ("bridge ports", Yaml::Str(bridge_ports(bridge).join(" "))),
-            ]),
-        ),
-        Ok(None) => t.fail(
-            desc,
-            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
-        ),
-        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
-    }
-}
-
-/// One test point: the host device `dev` is a macvtap on `lower` in the
-/// kernel's macvtap `mode` (`private`, `vepa`, `bridge`, `passthru`); a
-/// skip when the host cannot be inspected.
-pub fn assert_macvtap(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    lower: &str,
-    mode: &str,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([(
-                "got",
-                Yaml::from("the guest NIC names no <target dev> in the live XML"),
-            )]),
-        );
-    };
-    let describe = |kind: Option<&str>, lower: Option<&str>, mode: Option<&str>| {
-        format!(
-            "{} on {} in mode {}",
-            kind.unwrap_or("(no kind)"),
-            lower.unwrap_or("(no lower device)"),
-            mode.unwrap_or("(none)")
-        )
-    };
-    match link(dev) {
-        Ok(Some(l)) => {
-            let ok = l.kind.as_deref() == Some("macvtap")
-                && l.lower.as_deref() == Some(lower)
-                && l.mode.as_deref() == Some(mode);
-            let diag = (!ok).then(|| {
-                Yaml::map([
-                    ("device", Yaml::from(dev)),
-                    (
-                        "got",
-                        Yaml::Str(describe(
-                            l.kind.as_deref(),
-                            l.lower.as_deref(),
-                            l.mode.as_deref(),
-                        )),
-                    ),
-                    (
-                        "expected",
-                        Yaml::Str(describe(Some("macvtap"), Some(lower), Some(mode))),
-                    ),
-                ])
-            });
-            t.point(ok, desc, diag)
-        }
-        Ok(None) => t.fail(
-            desc,
-            Yaml::map([("got", Yaml::Str(format!("no host link named {dev}")))]),
-        ),
-        Err(e) => t.fail(desc, Yaml::map([("error", Yaml::Str(e.to_string()))])),
-    }
-}
-
-/// One test point: no host link named `dev` exists any more (polled for up
-/// to two seconds; a skip when the host cannot be inspected).
-pub fn assert_link_gone(
-    t: &mut crate::tap::producer::Tap,
-    cx: &crate::virt::context::Context,
-    dev: Option<&str>,
-    desc: &str,
-) -> bool {
-    use crate::yaml::Yaml;
-    if let Err(why) = inspectable(cx) {
-        t.skip_point(desc, &why);
-        return true;
-    }
-    let Some(dev) = dev else {
-        return t.fail(
-            desc,
-            Yaml::map([("got", Yaml::from("no device name to look for"))]),
-        );
-    };
-    let gone = super::poll::until(
-        Duration::from_secs(2),
-        || Ok::<_, std::convert::Infallible>(!link_exists(dev)),
-        |gone| *gone,
-    )
-    .unwrap_or(false);
-    let diag = (!gone).then(|| Yaml::map([("got", Yaml::Str(format!("{dev} still exists")))]));
-    t.point(gone, desc, diag)
-}
-
-// -------------------------------------------------------------- PCI devices
-
-/// The host driver a PCI device (`0000:03:10.1`) is bound to
-/// (`/sys/bus/pci/devices/ADDR/driver`), or `None` when it is unbound or
-/// absent.
-pub fn pci_driver(address: &str) -> Option<String> {
-    if address.contains('/') {
-        return None;
-    }
-    let link = std::fs::read_link(
-        Path::new("/sys/bus/pci/devices")
-            .join(address)
-            .join("driver"),
-    )
-    .ok()?;
-    link.file_name().map(|n| n.to_string_lossy().into_owned())
-}
-
-/// Whether a PCI device with this address exists on the host.
-pub fn pci_device_exists(address: &str) -> bool {
-    !address.contains('/') && Path::new("/sys/bus/pci/devices").join(address).exists()
 }
 
 // ---------------------------------------------------------------- dnsmasq
@@ -597,29 +463,7 @@ impl DnsmasqConf {
     }
 }
 
-/// A process, as `/proc/PID` describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Process {
-    pub pid: u32,
-    /// The state letter of `/proc/PID/stat` (`R`, `S`, `Z` zombie, `X` dead…).
-    pub state: char,
-    pub args: Vec<String>,
-}
-
 impl Process {
-    /// Running or able to run: neither a zombie nor dead.
-    pub fn is_live(&self) -> bool {
-        !matches!(self.state, 'Z' | 'X' | 'x')
-    }
-
-    /// The file name of `argv[0]`.
-    pub fn program(&self) -> &str {
-        self.args
-            .first()
-            .map(|a| a.rsplit('/').next().unwrap_or(a))
-            .unwrap_or("")
-    }
-
     /// A live dnsmasq started with `--conf-file=CONF` (libvirt starts one
     /// per network this way).
     pub fn is_dnsmasq_for(&self, conf: &Path) -> bool {
@@ -628,58 +472,11 @@ impl Process {
     }
 }
 
-/// The state letter in the text of `/proc/PID/stat`: the field after the
-/// command name, which is in parentheses and may itself contain spaces
-/// and parentheses.
-pub fn parse_stat_state(stat: &str) -> Option<char> {
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().next()?.chars().next()
-}
-
-/// The arguments in `/proc/PID/cmdline` (NUL-separated).
-pub fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
-    bytes
-        .split(|&b| b == 0)
-        .filter(|a| !a.is_empty())
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect()
-}
-
-/// Every process on the host that can be read (others vanish or are
-/// hidden while we look and are left out).
-pub fn processes() -> Vec<Process> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let dir = entry.path();
-        let (Ok(stat), Ok(cmdline)) = (
-            std::fs::read_to_string(dir.join("stat")),
-            std::fs::read(dir.join("cmdline")),
-        ) else {
-            continue;
-        };
-        let Some(state) = parse_stat_state(&stat) else {
-            continue;
-        };
-        out.push(Process {
-            pid,
-            state,
-            args: parse_cmdline(&cmdline),
-        });
-    }
-    out
-}
-
 /// The live dnsmasq processes serving the network `network`.
 pub fn dnsmasq_for(network: &str) -> Vec<Process> {
     let conf = dnsmasq_conf_path(network);
-    processes()
+    super::processes(Path::new(PROCFS))
+        .unwrap_or_default()
         .into_iter()
         .filter(|p| p.is_dnsmasq_for(&conf))
         .collect()
@@ -721,7 +518,7 @@ pub const NETWORK_CONF: &str = "/etc/libvirt/network.conf";
 /// file records it (libvirt ≥ 10.4: `<firewall name='fwRemoval'
 /// backend='…'>`).
 pub fn backend_from_status(xml: &str) -> Option<Backend> {
-    let doc = super::xmltree::Element::parse(xml).ok()?;
+    let doc = crate::virt::xmltree::Element::parse(xml).ok()?;
     doc.find_all("firewall")
         .iter()
         .find_map(|f| f.get_attr("backend").and_then(Backend::parse))
@@ -926,7 +723,7 @@ pub fn parse_nft_ruleset(text: &str) -> Vec<Rule> {
 /// (family `ipv4`), `ip6tables-save` (`ipv6`) or `ebtables-save` (`eb`,
 /// where network filters put their MAC/ARP rules). Needs root.
 pub fn saved_rules(program: &str, family: &str) -> Result<Vec<Rule>, HostError> {
-    Ok(parse_iptables_save(&run(program, &[])?, family))
+    Ok(parse_iptables_save(&run::<&str>(program, &[])?, family))
 }
 
 /// Every rule of `backend` on the host: `iptables-save` (IPv4) or
@@ -958,15 +755,17 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
-    const BRIDGE: &str = include_str!("../../tests/data/hostnet/ip-addr-bridge.json");
-    const TAP: &str = include_str!("../../tests/data/hostnet/ip-addr-tap.json");
-    const MACVTAP: &str = include_str!("../../tests/data/hostnet/ip-addr-macvtap.json");
-    const DNSMASQ: &str = include_str!("../../tests/data/hostnet/dnsmasq-nat.conf");
-    const STATUS: &str = include_str!("../../tests/data/hostnet/network-status-iptables.xml");
-    const IPTABLES: &str = include_str!("../../tests/data/hostnet/iptables-save-nat-and-route.txt");
-    const NFT: &str = include_str!("../../tests/data/hostnet/nft-ruleset-nat.txt");
-    const DOMAIN: &str = include_str!("../../tests/data/hostnet/domain-live-nic.xml");
-    const EBTABLES: &str = include_str!("../../tests/data/hostnet/ebtables-save-clean-traffic.txt");
+    const BRIDGE: &str = include_str!("../../../tests/data/hostnet/ip-addr-bridge.json");
+    const TAP: &str = include_str!("../../../tests/data/hostnet/ip-addr-tap.json");
+    const MACVTAP: &str = include_str!("../../../tests/data/hostnet/ip-addr-macvtap.json");
+    const DNSMASQ: &str = include_str!("../../../tests/data/hostnet/dnsmasq-nat.conf");
+    const STATUS: &str = include_str!("../../../tests/data/hostnet/network-status-iptables.xml");
+    const IPTABLES: &str =
+        include_str!("../../../tests/data/hostnet/iptables-save-nat-and-route.txt");
+    const NFT: &str = include_str!("../../../tests/data/hostnet/nft-ruleset-nat.txt");
+    const DOMAIN: &str = include_str!("../../../tests/data/hostnet/domain-live-nic.xml");
+    const EBTABLES: &str =
+        include_str!("../../../tests/data/hostnet/ebtables-save-clean-traffic.txt");
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
@@ -1068,35 +867,69 @@ mod tests {
     }
 
     #[test]
-    fn proc_stat_and_cmdline() {
-        assert_eq!(
-            parse_stat_state("21036 (dnsmasq) S 1 21035 21035 0 -1 4194624"),
-            Some('S')
-        );
-        assert_eq!(parse_stat_state("7 (a) b) c) Z 1 2"), Some('Z'));
-        assert_eq!(parse_stat_state("garbage"), None);
-        let args = parse_cmdline(
-            b"/usr/sbin/dnsmasq\0--conf-file=/var/lib/libvirt/dnsmasq/n.conf\0--leasefile-ro\0",
-        );
-        assert_eq!(args.len(), 3);
+    fn a_dnsmasq_serves_the_network_whose_conf_file_it_was_given() {
         let conf = dnsmasq_conf_path("n");
         assert_eq!(conf, Path::new("/var/lib/libvirt/dnsmasq/n.conf"));
         let mut p = Process {
             pid: 1,
+            comm: "dnsmasq".into(),
             state: 'S',
-            args,
+            args: super::super::parse_cmdline(
+                b"/usr/sbin/dnsmasq\0--conf-file=/var/lib/libvirt/dnsmasq/n.conf\0--leasefile-ro\0",
+            ),
         };
-        assert_eq!(p.program(), "dnsmasq");
         assert!(p.is_dnsmasq_for(&conf));
         assert!(!p.is_dnsmasq_for(&dnsmasq_conf_path("other")));
         p.state = 'Z';
         assert!(!p.is_dnsmasq_for(&conf), "a zombie serves nothing");
-        let me = processes();
-        assert!(
-            me.iter()
-                .any(|q| q.pid == std::process::id() && q.is_live()),
-            "this test process is listed"
+    }
+
+    #[test]
+    fn routes_are_read_from_proc_net_route() {
+        let text =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                    eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+                    eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+                    virbr0\t00C80A0A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n\
+                    short\t0000\n";
+        let routes = parse_routes(text);
+        let r = |iface: &str, dest: [u8; 4], prefix: u8| Route {
+            iface: iface.into(),
+            dest: Ipv4Addr::from(dest),
+            prefix,
+        };
+        assert_eq!(
+            routes,
+            vec![
+                r("eth0", [0, 0, 0, 0], 0),
+                r("eth0", [192, 168, 0, 0], 24),
+                r("virbr0", [10, 10, 200, 0], 16)
+            ]
         );
+        assert!(routes[0].is_default() && !routes[1].is_default());
+        assert!(super::routes(Path::new("/nonexistent")).is_empty());
+    }
+
+    #[test]
+    fn fake_sysfs_lists_interfaces_and_their_macs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for (name, mac) in [
+            ("eth0", "02:FC:00:00:00:01\n"),
+            ("lo", "00:00:00:00:00:00\n"),
+        ] {
+            std::fs::create_dir_all(root.join("class/net").join(name)).expect("mkdir");
+            std::fs::write(root.join("class/net").join(name).join("address"), mac).expect("write");
+        }
+        // Being removed: no address file.
+        std::fs::create_dir_all(root.join("class/net/gone")).expect("mkdir");
+        let net = net_interfaces(root).expect("net");
+        assert_eq!(net.len(), 2);
+        assert_eq!(net["eth0"], "02:fc:00:00:00:01");
+        assert!(net_interfaces(&root.join("none")).is_err());
+        let here = net_interfaces(Path::new(SYSFS)).expect("this host");
+        assert!(here.contains_key("lo"), "{here:?}");
+        assert!(link_exists("lo") && !link_exists("") && !link_exists("../lo"));
     }
 
     #[test]
@@ -1273,13 +1106,9 @@ mod tests {
         assert!(!link_exists("../etc"));
         assert_eq!(link("tck-no-such-link0").unwrap(), None);
         assert!(bridge_ports("tck-no-such-link0").is_empty());
-        assert_eq!(pci_driver("ffff:ff:1f.7"), None);
-        assert_eq!(pci_driver("../../../etc"), None);
-        assert!(!pci_device_exists("ffff:ff:1f.7"));
-        let e = run("tck-no-such-tool", &[]).unwrap_err();
-        assert!(e.to_string().contains("is not installed"), "{e}");
-        let e = run("sh", &["-c", "echo oops >&2; exit 3"]).unwrap_err();
-        assert!(e.to_string().contains("oops"), "{e}");
+        assert!(bridge_ports("../etc").is_empty());
+        assert_eq!(link_mac("tck-no-such-link0"), None);
+        assert_eq!(link_mac("lo").as_deref(), Some("00:00:00:00:00:00"));
     }
 
     #[test]

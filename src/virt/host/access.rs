@@ -12,7 +12,7 @@
 //! are read with `getfacl` when it is installed and otherwise from the
 //! `system.posix_acl_access` extended attribute directly.
 
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -63,10 +63,12 @@ impl Ids {
 
     /// The identity of process `pid`.
     pub fn of_pid(pid: u32) -> Result<Ids, String> {
-        let path = format!("/proc/{pid}/status");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        Ids::parse_status(&text).map_err(|e| format!("{path}: {e}"))
+        let path = Path::new(super::PROCFS)
+            .join(pid.to_string())
+            .join("status");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ids::parse_status(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     fn in_group(&self, gid: u32) -> bool {
@@ -228,20 +230,14 @@ impl Acl {
 
     /// Through `getfacl -n -p` (no ACL support: `None`).
     pub fn read_getfacl(path: &Path) -> Result<Option<Acl>, String> {
-        let out = std::process::Command::new("getfacl")
-            .args(["-n", "-p", "--"])
-            .arg(path)
-            .env("LC_ALL", "C")
-            .output()
-            .map_err(|e| format!("cannot run getfacl: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "getfacl {} failed: {}",
-                path.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Acl::from_getfacl(&String::from_utf8_lossy(&out.stdout)).map(Some)
+        let args = [
+            OsStr::new("-n"),
+            OsStr::new("-p"),
+            OsStr::new("--"),
+            path.as_os_str(),
+        ];
+        let out = super::run("getfacl", &args).map_err(|e| e.to_string())?;
+        Acl::from_getfacl(&out).map(Some)
     }
 
     /// Through `getxattr(2)` of `system.posix_acl_access` (absent or
