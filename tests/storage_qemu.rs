@@ -22,14 +22,37 @@ use virt::storage_vol::StorageVol;
 
 struct PoolGuard(StoragePool);
 
-impl Drop for PoolGuard {
-    fn drop(&mut self) {
-        if let Ok(vols) = self.0.list_all_volumes(0) {
-            for v in vols {
-                let _ = v.delete(0);
+impl PoolGuard {
+    /// Deletes the volumes and destroys the pool. The daemon ends a
+    /// volume's stream job in its own thread after the client has finished
+    /// the stream, so a destroy right after a transfer may still meet "has
+    /// asynchronous jobs running": retried for a while, then the error.
+    fn remove(&self) -> Result<(), virt::error::Error> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(vols) = self.0.list_all_volumes(0) {
+                for v in vols {
+                    let _ = v.delete(0);
+                }
+            }
+            match self.0.destroy() {
+                Ok(()) => return Ok(()),
+                Err(_) if !self.0.is_active().unwrap_or(true) => return Ok(()),
+                Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                Err(e) => {
+                    eprintln!("pool destroy refused, retrying: {e}");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
             }
         }
-        let _ = self.0.destroy();
+    }
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.remove();
+        }
     }
 }
 
@@ -83,7 +106,8 @@ fn transfers_in_every_mode() {
         );
         std::fs::write(&file, &data).unwrap();
     }
-    drop(pool);
+    pool.remove()
+        .unwrap_or_else(|e| panic!("the test's pool {name} cannot be removed: {e}"));
     conn.close().unwrap();
 }
 
