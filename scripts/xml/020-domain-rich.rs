@@ -11,6 +11,8 @@ pub const META: Meta = Meta {
 };
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
+    // VNC, video, virtio disks and a balloon: a hardware VM's devices.
+    let guest = cx.vm_guest()?;
     t.plan(13);
     let conn = cx.connect()?;
     let name = cx.name("dom");
@@ -46,7 +48,6 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .console(Chardev::console("pty"))
         .rng(Rng::random(Some("/dev/urandom")))
         .memballoon("virtio");
-    let guest = cx.guest()?;
     let mut features = guest.features.clone();
     if cx
         .caps()?

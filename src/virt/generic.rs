@@ -17,7 +17,7 @@
 //! `cx.volume(&name)`, `cx.secret(&name)` and `cx.nwfilter(&name)`.
 
 use super::builders::{
-    DomainBuilder, NetworkBuilder, NwFilterBuilder, SecretBuilder, StoragePoolBuilder,
+    Chardev, DomainBuilder, NetworkBuilder, NwFilterBuilder, SecretBuilder, StoragePoolBuilder,
     StorageVolBuilder,
 };
 use super::caps::{Capabilities, CapsError, DomainCapabilities, Guest};
@@ -209,7 +209,9 @@ impl GuestChoice {
         }
         match &self.boot {
             BootMethod::Firmware => b.boot("hd"),
-            BootMethod::Init(init) => b.init(init, &[]),
+            // A container's init needs a terminal: the LXC driver refuses
+            // a definition without a PTY console.
+            BootMethod::Init(init) => b.init(init, &[]).console(Chardev::console("pty")),
         }
     }
 
@@ -245,6 +247,23 @@ impl Context {
     /// The generic guest for this driver.
     pub fn guest(&self) -> Result<GuestChoice, Stop> {
         Ok(choose_guest(&self.caps()?, &GuestPrefs::default())?)
+    }
+
+    /// The generic guest when it is a hardware virtual machine (os type
+    /// `hvm`); on a container driver (`lxc`, os type `exe`) a skip: scripts
+    /// that boot a kernel or configure VM devices (video, balloon, virtio
+    /// disks, vCPU hot-plug) have nothing to test there.
+    pub fn vm_guest(&self) -> Result<GuestChoice, Stop> {
+        let guest = self.guest()?;
+        if guest.os_type == "hvm" {
+            Ok(guest)
+        } else {
+            Err(Stop::Skip(format!(
+                "unsupported by driver: this script needs a hardware virtual machine; the driver's guests are {} (os type {})",
+                if guest.os_type == "exe" { "containers" } else { "not hardware VMs" },
+                guest.os_type
+            )))
+        }
     }
 
     /// The best guest under `prefs` (e.g. a machine type); when the

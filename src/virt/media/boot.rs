@@ -136,8 +136,8 @@ impl Context {
     /// found to boot on this URI), with its console in the script's scratch
     /// directory. Start it, then `media::wait_ready(&dom, timeout)`.
     pub fn booted_domain(&self, name: &str) -> Result<DomainBuilder, Stop> {
+        let guest = self.vm_guest()?;
         let media = self.media()?;
-        let guest = self.guest()?;
         let domain_type = media
             .manifest
             .boot_type(self.uri())
