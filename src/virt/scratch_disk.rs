@@ -105,7 +105,15 @@ impl Context {
             .lookup_storage_pool_by_name(&self.name("pool"))
             .is_err();
         let pool = self.scratch_pool()?;
-        let xml = self.volume(file).capacity(size).format("qcow2").as_xml();
+        // compat 1.1 (qcow2 v3) explicitly: libvirt 9.0's storage driver
+        // creates v2 (compat 0.10) by default, which cannot hold the
+        // persistent dirty bitmaps checkpoints are.
+        let xml = self
+            .volume(file)
+            .capacity(size)
+            .format("qcow2")
+            .compat("1.1")
+            .as_xml();
         let volume = StorageVol::create_xml(&pool, &xml, 0).map_err(|e| {
             Stop::from(LibvirtError::from(e).context(format!("cannot create the volume {file}")))
         })?;
