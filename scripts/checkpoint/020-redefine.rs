@@ -67,7 +67,12 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         checkpoint_create_xml(&dom, &x2, REDEFINE | VALIDATE),
         "REDEFINE_VALIDATE accepts c2, whose bitmap is on the disk",
     )?;
-    let ghost = x2.replace("c2", "c9");
+    // Only the checkpoint's name and its bitmap: a blanket replace would
+    // also rewrite any "c2" inside the domain's UUID.
+    let ghost = x2
+        .replace("<name>c2</name>", "<name>c9</name>")
+        .replace("bitmap='c2'", "bitmap='c9'")
+        .replace("bitmap=\"c2\"", "bitmap=\"c9\"");
     t.err_code(
         checkpoint_create_xml(&dom, &ghost, REDEFINE | VALIDATE),
         ErrorNumber::CheckpointInconsistent,
