@@ -38,6 +38,32 @@ pub struct PointCell<'a> {
     pub result: Option<&'a TestResult>,
 }
 
+/// The word for a cell in a matrix: its state, or `xfail` for a failure
+/// that a known-broken entry masked when the report was made (the state
+/// itself, and so every class of change, stays unmasked: compare shows what
+/// ran; `tck problems` is the masked view).
+fn cell_label(state: State, masked: bool) -> &'static str {
+    if masked && state.is_failure() {
+        "xfail"
+    } else {
+        state.as_str()
+    }
+}
+
+impl ScriptCell<'_> {
+    /// See [`cell_label`].
+    pub fn label(&self) -> &'static str {
+        cell_label(self.state, self.result.is_some_and(|r| r.mask.is_some()))
+    }
+}
+
+impl PointCell<'_> {
+    /// See [`cell_label`].
+    pub fn label(&self) -> &'static str {
+        cell_label(self.state, self.result.is_some_and(|r| r.mask.is_some()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PointRow<'a> {
     /// Identities from the top-level point down, joined by [`PATH_SEP`]

@@ -160,7 +160,7 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
             rows.push(RowView {
                 name: v(&row.id),
                 point: false,
-                cells: row.cells.iter().map(|c| c.state.as_str()).collect(),
+                cells: row.cells.iter().map(|c| c.label()).collect(),
             });
             for p in &row.points {
                 let states: Vec<State> = p.cells.iter().map(|c| c.state).collect();
@@ -168,7 +168,7 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
                     rows.push(RowView {
                         name: v(&p.display()),
                         point: true,
-                        cells: states.iter().map(|s| s.as_str()).collect(),
+                        cells: p.cells.iter().map(|c| c.label()).collect(),
                     });
                 } else {
                     hidden += 1;

@@ -66,6 +66,9 @@ pub fn diagnostics(cmp: &Comparison<'_>, pair: &Pair, change: &Change) -> Vec<St
     match change.point {
         Some(pi) => match row.points[pi].cells[ri].result {
             Some(t) => {
+                if let Some(m) = &t.mask {
+                    out.push(known_broken_line(m));
+                }
                 if let (Some(d), Some(r)) = (t.directive, &t.reason) {
                     if !r.is_empty() {
                         out.push(format!("{}: {r}", d.tap_word()));
@@ -84,6 +87,9 @@ pub fn diagnostics(cmp: &Comparison<'_>, pair: &Pair, change: &Change) -> Vec<St
         },
         None => match script.result {
             Some(s) => {
+                if let Some(m) = &s.mask {
+                    out.push(known_broken_line(m));
+                }
                 if !s.reason.is_empty() {
                     out.push(s.reason.clone());
                 }
@@ -105,6 +111,11 @@ pub fn diagnostics(cmp: &Comparison<'_>, pair: &Pair, change: &Change) -> Vec<St
         },
     }
     out
+}
+
+/// A masked result's entry, as the report recorded it.
+fn known_broken_line(m: &crate::report::model::Mask) -> String {
+    format!("known broken ({}): {}", m.entry, m.reason)
 }
 
 /// Why a report has no result for a test (the state came from its script).
@@ -403,14 +414,14 @@ fn matrix_text(cmp: &Comparison<'_>, opts: RenderOptions, out: &mut String) {
     for row in &cmp.table.scripts {
         rows.push((
             row.id.clone(),
-            row.cells.iter().map(|c| c.state.as_str()).collect(),
+            row.cells.iter().map(|c| c.label()).collect(),
         ));
         for p in &row.points {
             let states: Vec<State> = p.cells.iter().map(|c| c.state).collect();
             if opts.all || interesting(&states) {
                 rows.push((
                     format!("  › {}", p.key.replace(PATH_SEP, " › ")),
-                    states.iter().map(|s| s.as_str()).collect(),
+                    p.cells.iter().map(|c| c.label()).collect(),
                 ));
             } else {
                 hidden += 1;

@@ -458,3 +458,53 @@ fn html_is_self_contained_and_escaped() {
     // The renamed point is a new failure (and the old one removed), not a regression.
     assert!(page.contains(">2 regressions<"), "{page}");
 }
+
+#[test]
+fn masked_failures_show_as_xfail_with_their_entry_but_keep_their_class() {
+    let (a, mut b) = before_after();
+    let mask = Mask {
+        entry: "conf/known-broken/domain.toml:7".into(),
+        reason: "start races the daemon".into(),
+        flaky: false,
+    };
+    b.scripts[0].mask = Some(mask.clone());
+    b.scripts[0].tests[1].mask = Some(mask);
+    let extra = b.clone();
+    let reports = [a, b, extra];
+    let names = [
+        "a.xml".to_string(),
+        "b.xml".to_string(),
+        "c.xml".to_string(),
+    ];
+    let cmp = compare(&inputs(&reports[..2], &names[..2]), &Options::default());
+    // Compare shows what ran: the masked failure is still a regression…
+    let start = cmp.pairs[0]
+        .changes
+        .iter()
+        .find(|c| render::subject_line(&cmp, c) == "domain/050-lifecycle › start")
+        .unwrap();
+    assert_eq!(start.class, Class::Regression);
+    // …and says which entry masked it, with the entry's reason.
+    let lines = render::diagnostics(&cmp, &cmp.pairs[0], start);
+    assert_eq!(
+        lines[0],
+        "known broken (conf/known-broken/domain.toml:7): start races the daemon"
+    );
+    // In a matrix the masked cells read xfail, the unmasked ones fail.
+    let cmp = compare(&inputs(&reports, &names), &Options::default());
+    let t = render::text(&cmp, RenderOptions::default());
+    let row = |name: &str| -> Vec<String> {
+        let matrix = &t[t.find("Matrix").unwrap()..];
+        let line = matrix.lines().find(|l| l.contains(name)).expect(name);
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    assert_eq!(
+        row("domain/050-lifecycle"),
+        ["domain/050-lifecycle", "pass", "xfail", "xfail"]
+    );
+    assert_eq!(row("› start"), ["›", "start", "pass", "xfail", "xfail"]);
+    assert_eq!(
+        row("› new check"),
+        ["›", "new", "check", "absent", "fail", "fail"]
+    );
+}
