@@ -89,13 +89,10 @@ fn three() -> [Report; 3] {
     ]
 }
 
-#[test]
-fn browser_shows_compare_regressions_first_then_the_roll_up_and_matrix() {
-    let reports = three();
-    let names = ["qemu.xml", "test.xml", "lxc.xml"].map(String::from);
+fn rendered(reports: &[Report], names: &[String]) -> serde_json::Value {
     let inputs: Vec<Input<'_>> = reports
         .iter()
-        .zip(&names)
+        .zip(names)
         .map(|(report, source)| Input { report, source })
         .collect();
     let cmp = compare(&inputs, &Options::default());
@@ -104,11 +101,19 @@ fn browser_shows_compare_regressions_first_then_the_roll_up_and_matrix() {
     std::fs::write(&path, html::render(&cmp, RenderOptions::default()).unwrap()).unwrap();
     let v = visible(&path);
     assert_eq!(v["console_errors"], serde_json::json!([]), "{v}");
+    v
+}
+
+#[test]
+fn browser_shows_a_diff_regressions_first() {
+    let reports = three();
+    let names = ["qemu.xml", "test.xml"].map(String::from);
+    let v = rendered(&reports[..2], &names);
     let text = v["text"].as_str().unwrap();
     // The verdict and the regressions, with the worse side's diagnostics,
     // come before everything else.
-    let verdict = text.find("4 regressions").expect(text);
-    let regressions = text.find("Regressions (4)").expect(text);
+    let verdict = text.find("2 regressions").expect(text);
+    let regressions = text.find("Regressions (").expect(text);
     let diag = text.find("got: domain found").expect(text);
     let environment = text.find("Environment").expect(text);
     assert!(
@@ -116,20 +121,44 @@ fn browser_shows_compare_regressions_first_then_the_roll_up_and_matrix() {
         "{text}"
     );
     assert!(
-        text.contains("domain/050-lifecycle › lookup raises NO_DOMAIN"),
+        text.contains("domain/050-lifecycle › lookup raises NO_DOMAIN PASS → FAIL"),
         "{text}"
     );
-    // Classes other than regressions and new failures start collapsed.
+    assert!(!text.contains("Matrix"), "{text}");
+}
+
+#[test]
+fn browser_shows_a_matrix_first_then_the_pairs_changes_folded() {
+    let reports = three();
+    let names = ["qemu.xml", "test.xml", "lxc.xml"].map(String::from);
+    let v = rendered(&reports, &names);
+    let text = v["text"].as_str().unwrap();
+    // Reports of different drivers are not a before and after: the
+    // environment, the roll-up and the matrix lead, each adjacent pair's
+    // changes follow.
+    let verdict = text
+        .find("4 regressions between adjacent reports")
+        .expect(text);
+    let environment = text.find("Environment").expect(text);
+    let readiness = text.find("Readiness").expect(text);
+    let matrix = text.find("Matrix").expect(text);
+    let regressions = text.find("Regressions (").expect(text);
     assert!(
-        text.contains("network/010-nat › start PASS → FAIL"),
+        verdict < environment
+            && environment < readiness
+            && readiness < matrix
+            && matrix < regressions,
         "{text}"
     );
+    // Every class starts collapsed; opened, the changes and diagnostics.
+    assert!(!text.contains("got: domain found"), "{text}");
     assert!(text.contains("Fixes (2)"), "{text}");
-    assert!(
-        !text.contains("network/010-nat › start FAIL → PASS"),
-        "collapsed: {text}"
-    );
     let expanded = v["expanded_text"].as_str().unwrap();
+    assert!(expanded.contains("got: domain found"), "{expanded}");
+    assert!(
+        expanded.contains("network/010-nat › start PASS → FAIL"),
+        "{expanded}"
+    );
     assert!(
         expanded.contains("network/010-nat › start FAIL → PASS"),
         "{expanded}"
@@ -158,7 +187,6 @@ fn browser_shows_compare_regressions_first_then_the_roll_up_and_matrix() {
         text.contains("lookup raises NO_DOMAIN\tpass\tfail\tunsupported"),
         "{text}"
     );
-    assert!(text.find("Readiness").unwrap() < text.find("Matrix").unwrap());
 }
 
 #[test]

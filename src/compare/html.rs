@@ -1,8 +1,10 @@
 //! A comparison as one self-contained HTML page (CSS inline, no script,
-//! nothing fetched), from `share/html/compare.html`: the verdict and the
-//! changes first (regressions open at the top), then the environment
-//! differences, notes, the readiness roll-up and, for more than two
-//! reports, the matrix.
+//! nothing fetched), from `share/html/compare.html`. Two reports: the
+//! verdict and the changes first (regressions open at the top), then the
+//! environment differences, notes and the readiness roll-up. More: the
+//! environment, readiness and the matrix first — such reports are often
+//! different drivers or platforms rather than a before and after — then
+//! each adjacent pair's changes, folded.
 
 use super::render::{area_name, diagnostics, readiness_text, subject_line, RenderOptions};
 use super::state::{Class, State};
@@ -136,7 +138,11 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
                         id: format!("{}-{}-{}", class.as_str(), p.from + 1, p.to + 1),
                         title: class.title(),
                         count: changes.len(),
-                        open: matches!(class, Class::Regression | Class::NewFailure),
+                        // A diff opens on its regressions; a matrix (reports
+                        // that may be different drivers, not a before and
+                        // after) leads with the matrix, its pairwise
+                        // changes folded below it.
+                        open: n == 2 && matches!(class, Class::Regression | Class::NewFailure),
                         more: changes.len().saturating_sub(limit),
                         items: changes
                             .into_iter()
@@ -202,10 +208,12 @@ pub fn render(cmp: &Comparison<'_>, opts: RenderOptions) -> Result<String, Repor
             })
             .collect(),
         bad: regressions > 0,
-        verdict: match regressions {
-            0 => "No regressions".to_string(),
-            1 => "1 regression".to_string(),
-            n => format!("{n} regressions"),
+        verdict: match (regressions, n) {
+            (0, _) => "No regressions".to_string(),
+            (1, 2) => "1 regression".to_string(),
+            (r, 2) => format!("{r} regressions"),
+            (1, _) => "1 regression between adjacent reports".to_string(),
+            (r, _) => format!("{r} regressions between adjacent reports"),
         },
         pairs,
         env_fields: cmp
