@@ -84,7 +84,6 @@ fn parse(text: &str) -> Result<Report, Located> {
     let mut x = Xr {
         lx: Lexer::new(text),
         name: "",
-        escaped: false,
         text: Cow::Borrowed(""),
         pending: None,
         pos: 0,
@@ -125,8 +124,6 @@ struct Xr<'a> {
     lx: Lexer<'a>,
     /// Name of the current Start/Empty/End element.
     name: &'a str,
-    /// The current element carries `escaped="true"`.
-    escaped: bool,
     /// Text of the current Text token (entities and references resolved).
     text: Cow<'a, str>,
     /// A non-text event read while collecting text, returned next.
@@ -193,11 +190,11 @@ impl<'a> Xr<'a> {
                     continue;
                 }
                 Event::Start(name) => {
-                    self.start(name);
+                    self.name = name;
                     Tok::Start
                 }
                 Event::Empty(name) => {
-                    self.start(name);
+                    self.name = name;
                     Tok::Empty
                 }
                 Event::End(name) => {
@@ -219,11 +216,6 @@ impl<'a> Xr<'a> {
         }
     }
 
-    fn start(&mut self, name: &'a str) {
-        self.name = name;
-        self.escaped = self.attr_value("escaped") == Some("true");
-    }
-
     /// Next token that is not whitespace-only text (between elements).
     fn next_significant(&mut self) -> Result<Tok, Located> {
         loop {
@@ -235,8 +227,9 @@ impl<'a> Xr<'a> {
         }
     }
 
+    /// Does the current element carry `escaped="true"`?
     fn escaped(&self) -> bool {
-        self.escaped
+        self.attr_value("escaped") == Some("true")
     }
 
     /// The value of attribute `key` of the current element, as written
@@ -264,10 +257,16 @@ impl<'a> Xr<'a> {
         let Some(v) = self.attr_value(key) else {
             return Ok(None);
         };
-        if self.escaped() {
-            unescape(v).map(Some).map_err(|e| self.invalid(e))
+        self.owned(v, self.escaped()).map(Some)
+    }
+
+    /// An attribute value as a string of the model: tck-unescaped if the
+    /// element is marked `escaped`.
+    fn owned(&self, v: &str, escaped: bool) -> Result<String, Located> {
+        if escaped {
+            unescape(v).map_err(|e| self.invalid(e))
         } else {
-            Ok(Some(v.to_string()))
+            Ok(v.to_string())
         }
     }
 
@@ -677,8 +676,30 @@ impl<'a> Xr<'a> {
 
     fn test(&mut self, tok: Tok) -> Result<TestResult, Located> {
         self.enter()?;
-        let number = self.num_attr("number")?;
-        let outcome = match self.raw_attr("outcome")? {
+        // One pass over the attributes: there is one <test> per point.
+        let (mut number, mut outcome, mut directive) = (None, None, None);
+        let (mut description, mut reason, mut identity) = (None, None, None);
+        let mut escaped = false;
+        for (key, value) in &self.lx.attrs {
+            let v = value.as_ref();
+            match *key {
+                "number" => number = Some(v),
+                "outcome" => outcome = Some(v),
+                "directive" => directive = Some(v),
+                "description" => description = Some(v),
+                "reason" => reason = Some(v),
+                "identity" => identity = Some(v),
+                "escaped" => escaped = v == "true",
+                _ => {}
+            }
+        }
+        let number = number.ok_or_else(|| self.missing_attr("number"))?;
+        let number = number.parse().map_err(|_| {
+            self.invalid(format!(
+                "<test> attribute number={number:?} is not a valid number"
+            ))
+        })?;
+        let outcome = match outcome.ok_or_else(|| self.missing_attr("outcome"))? {
             "pass" => PointOutcome::Pass,
             "fail" => PointOutcome::Fail,
             "skip" => PointOutcome::Skip,
@@ -686,15 +707,16 @@ impl<'a> Xr<'a> {
             "todo-passed" => PointOutcome::TodoPassed,
             o => return Err(self.invalid(format!("unknown test outcome {o:?}"))),
         };
-        let directive = match self.attr_value("directive") {
+        let directive = match directive {
             None => None,
             Some("skip") => Some(Directive::Skip),
             Some("todo") => Some(Directive::Todo),
             Some(d) => return Err(self.invalid(format!("unknown directive {d:?}"))),
         };
-        let description = self.attr("description")?;
-        let reason = self.opt_attr("reason")?;
-        let identity = self.opt_attr("identity")?;
+        let description = description.ok_or_else(|| self.missing_attr("description"))?;
+        let description = self.owned(description, escaped)?;
+        let reason = reason.map(|r| self.owned(r, escaped)).transpose()?;
+        let identity = identity.map(|i| self.owned(i, escaped)).transpose()?;
         let mut t = TestResult {
             number,
             description,
