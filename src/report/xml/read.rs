@@ -735,8 +735,10 @@ impl<'a> Xr<'a> {
                     Tok::End => break,
                     Tok::Start | Tok::Empty => match self.name {
                         "diagnostics" if t.yaml.is_none() => t.yaml = Some(self.diagnostics(tok)?),
-                        "subtest" if t.subtest.is_none() => t.subtest = Some(self.subtest(tok)?),
-                        "mask" if t.mask.is_none() => t.mask = Some(self.mask(tok)?),
+                        "subtest" if t.subtest.is_none() => {
+                            t.subtest = Some(Box::new(self.subtest(tok)?))
+                        }
+                        "mask" if t.mask.is_none() => t.mask = Some(Box::new(self.mask(tok)?)),
                         _ => {
                             return Err(self.unexpected(tok, &format!("<test number=\"{number}\">")))
                         }
