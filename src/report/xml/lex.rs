@@ -66,8 +66,12 @@ pub(super) struct Lexer<'a> {
     /// Names of the open elements, innermost last.
     open: Vec<&'a str>,
     /// Attributes of the last start or empty-element tag: name and value
-    /// (references resolved, whitespace normalised).
-    pub attrs: Vec<(&'a str, Cow<'a, str>)>,
+    /// as written (see [`Self::attrs`]).
+    attrs: Vec<(&'a str, &'a str)>,
+    /// The values of `attrs` that had references to resolve or whitespace
+    /// to normalise, by index, resolved (rare; kept apart so that `attrs`
+    /// stays small, which showed in profiles).
+    resolved: Vec<(usize, String)>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -82,12 +86,39 @@ impl<'a> Lexer<'a> {
             pos: if src.starts_with('\u{feff}') { 3 } else { 0 },
             open: Vec::new(),
             attrs: Vec::with_capacity(8),
+            resolved: Vec::new(),
         }
+    }
+
+    /// The attributes of the last start or empty-element tag, in document
+    /// order: name and value, references resolved and whitespace normalised.
+    pub fn attrs(&self) -> impl Iterator<Item = (&'a str, &str)> + '_ {
+        self.attrs.iter().enumerate().map(|(i, &(key, raw))| {
+            let value = match self.resolved.iter().find(|(j, _)| *j == i) {
+                Some((_, v)) => v.as_str(),
+                None => raw,
+            };
+            (key, value)
+        })
     }
 
     /// Byte offset of the next token.
     pub fn pos(&self) -> usize {
         self.pos
+    }
+
+    /// Skips whitespace up to the next tag, i.e. a text event that would
+    /// be only whitespace (indentation between elements). Whitespace before
+    /// other text is left alone.
+    pub fn skip_blank(&mut self) {
+        let b = self.src.as_bytes();
+        let mut i = self.pos;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if i == b.len() || b[i] == b'<' {
+            self.pos = i;
+        }
     }
 
     pub fn next(&mut self) -> Result<Event<'a>, Error> {
@@ -218,6 +249,7 @@ impl<'a> Lexer<'a> {
             return err(start, "`<` not followed by an element name");
         }
         self.attrs.clear();
+        self.resolved.clear();
         let mut seen: Option<std::collections::HashSet<&'a str>> = None;
         loop {
             let space_before = i;
@@ -296,11 +328,10 @@ impl<'a> Lexer<'a> {
             }
             let raw = &src[value_start..i];
             i += 1;
-            let value = if special {
-                Cow::Owned(resolve(raw, value_start, true)?)
-            } else {
-                Cow::Borrowed(raw)
-            };
+            if special {
+                let value = resolve(raw, value_start, true)?;
+                self.resolved.push((self.attrs.len(), value));
+            }
             let repeated = if self.attrs.len() < FEW_ATTRIBUTES {
                 self.attrs.iter().any(|(k, _)| same(k, key))
             } else {
@@ -310,7 +341,7 @@ impl<'a> Lexer<'a> {
             if repeated {
                 return err(key_start, format!("attribute {key} repeated in <{name}>"));
             }
-            self.attrs.push((key, value));
+            self.attrs.push((key, raw));
         }
     }
 }
@@ -432,8 +463,7 @@ mod tests {
         loop {
             let ev = lx.next().map_err(|e| (e.offset, e.message))?;
             let attrs = || {
-                lx.attrs
-                    .iter()
+                lx.attrs()
                     .map(|(k, v)| format!(" {k}={v:?}"))
                     .collect::<String>()
             };

@@ -170,6 +170,10 @@ impl<'a> Xr<'a> {
         self.text = Cow::Borrowed("");
         let mut have_text = false;
         loop {
+            if skip_blank && !have_text {
+                // Indentation between elements: not content.
+                self.lx.skip_blank();
+            }
             let here = self.lx.pos() as u64;
             if !have_text {
                 self.pos = here;
@@ -236,11 +240,7 @@ impl<'a> Xr<'a> {
     /// (references resolved, not tck-unescaped).
     #[inline]
     fn attr_value(&self, key: &str) -> Option<&str> {
-        self.lx
-            .attrs
-            .iter()
-            .find(|(k, _)| same(k, key))
-            .map(|(_, v)| v.as_ref())
+        self.lx.attrs().find(|(k, _)| same(k, key)).map(|(_, v)| v)
     }
 
     /// A required attribute of the current element, unescaped when the
@@ -680,9 +680,8 @@ impl<'a> Xr<'a> {
         let (mut number, mut outcome, mut directive) = (None, None, None);
         let (mut description, mut reason, mut identity) = (None, None, None);
         let mut escaped = false;
-        for (key, value) in &self.lx.attrs {
-            let v = value.as_ref();
-            match *key {
+        for (key, v) in self.lx.attrs() {
+            match key {
                 "number" => number = Some(v),
                 "outcome" => outcome = Some(v),
                 "directive" => directive = Some(v),
