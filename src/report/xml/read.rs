@@ -29,9 +29,13 @@ const MAX_DEPTH: usize = 200;
 
 /// Reads the tck report at `path`.
 pub fn read(path: &Path) -> Result<Report, ReportError> {
-    let bytes = read_file(path)?;
+    from_bytes(path, &read_file(path)?)
+}
+
+/// Reads a report from `bytes`, the contents of `path` (which errors name).
+pub(super) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Report, ReportError> {
     let located = |offset: u64, syntax: bool, message: String| {
-        let (line, column) = line_col(&bytes, offset);
+        let (line, column) = line_col(bytes, offset);
         let path = path.to_path_buf();
         if syntax {
             ReportError::Syntax {
@@ -49,7 +53,7 @@ pub fn read(path: &Path) -> Result<Report, ReportError> {
             }
         }
     };
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
         located(
             e.valid_up_to() as u64,
             true,
