@@ -78,6 +78,18 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Can `b` start an XML name? (Any byte of a non-ASCII character may: the
+/// document is valid UTF-8, and names are compared, not classified, beyond
+/// ASCII.)
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
+}
+
+/// Can `b` be part of an XML name?
+fn is_name_byte(b: u8) -> bool {
+    is_name_start(b) || b.is_ascii_digit() || b == b'-' || b == b'.'
+}
+
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
         Lexer {
@@ -136,6 +148,9 @@ impl<'a> Lexer<'a> {
             match b.get(p + 1) {
                 Some(b'/') => return self.end_tag(p),
                 Some(b'?') => {
+                    if !b.get(p + 2).is_some_and(|&t| is_name_start(t)) {
+                        return err(p, "processing instruction without a target name");
+                    }
                     self.pos = self.skip_past(p, p + 2, "?>", "processing instruction")?;
                 }
                 Some(b'!') => {
@@ -280,7 +295,10 @@ impl<'a> Lexer<'a> {
             }
             // name = "value"
             let key_start = i;
-            while i < n && b[i] != b'=' && !is_space(b[i]) && b[i] != b'>' && b[i] != b'/' {
+            if !is_name_start(b[i]) {
+                return err(i, format!("expected an attribute name in <{name}>"));
+            }
+            while i < n && is_name_byte(b[i]) {
                 i += 1;
             }
             let key = &src[key_start..i];
@@ -510,6 +528,14 @@ mod tests {
             ("<a x=\"1\" x=\"2\"/>", 9, "repeated"),
             ("<a x=1/>", 5, "not quoted"),
             ("<a x/>", 4, "lacks"),
+            ("<a \"x=\"1\"/>", 3, "expected an attribute name"),
+            ("<a =\"1\"/>", 3, "expected an attribute name"),
+            (
+                "<a x:y-z.1=\"1\" \u{e9}=\"2\" 1=\"3\"/>",
+                22,
+                "expected an attribute name",
+            ),
+            ("<?>?>", 0, "without a target"),
             ("<a x=\"1\"y=\"2\"/>", 8, "separated"),
             ("<a x=\"<\"/>", 6, "`<` in the value"),
             ("<a x=\"1/>", 0, "unclosed value"),
