@@ -10,8 +10,9 @@
 //! model's own strings. That is what makes reading a report about as fast as
 //! parsing the TAP it came from (issue 5; `benches/report-io.sh` measures
 //! both). The buffer is small next to the model built from it (the bench
-//! shows peak resident memory at about five times the file size; the budget
-//! is ten), and it lets errors be located without reading the file again.
+//! shows peak resident memory, file and model together, at under four times
+//! the file size; the budget is ten), and it lets errors be located without
+//! reading the file again.
 
 use super::super::error::ReportError;
 use super::super::escape::unescape;
