@@ -428,7 +428,7 @@ fn run_known_broken_masks_a_failing_script_and_records_the_entry() {
     let m = failed.mask.as_ref().expect("script masked");
     assert_eq!(m.entry, format!("{}:1", kb.display()));
     assert_eq!(m.reason, "bug 7: NO_DOMAIN not raised");
-    assert_eq!(failed.tests[1].mask.as_ref(), Some(m));
+    assert_eq!(failed.tests[1].mask.as_deref(), Some(m));
     assert!(failed.tests[0].mask.is_none());
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let js = j["scripts"]

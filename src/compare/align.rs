@@ -495,11 +495,11 @@ mod tests {
     fn subtest_points_are_keyed_by_their_path() {
         use PointOutcome::*;
         let mut parent = point(1, "hotplug", Fail);
-        parent.subtest = Some(Subtest {
+        parent.subtest = Some(Box::new(Subtest {
             name: Some("hotplug".into()),
             plan: None,
             tests: vec![point(1, "attach", Pass), point(2, "detach", Fail)],
-        });
+        }));
         let a = report(vec![script("d/1", ScriptStatus::Fail, vec![parent])]);
         let t = align(&[&a], &HashMap::new());
         let keys: Vec<String> = t.scripts[0].points.iter().map(|p| p.display()).collect();

@@ -379,18 +379,20 @@ fn result_of_point(p: &TestPoint, depth: usize, too_deep: &mut bool) -> TestResu
         reason: p.reason.clone(),
         yaml: p.yaml.clone(),
         identity: identity_of(p.number, &p.description, p.yaml.as_ref()),
-        subtest: p.subtest.as_ref().map(|d| Subtest {
-            name: d.name.clone(),
-            plan: d.plan.clone(),
-            tests: if depth + 1 >= MAX_KEPT_DEPTH {
-                *too_deep |= !d.tests.is_empty();
-                Vec::new()
-            } else {
-                d.tests
-                    .iter()
-                    .map(|t| result_of_point(t, depth + 1, too_deep))
-                    .collect()
-            },
+        subtest: p.subtest.as_ref().map(|d| {
+            Box::new(Subtest {
+                name: d.name.clone(),
+                plan: d.plan.clone(),
+                tests: if depth + 1 >= MAX_KEPT_DEPTH {
+                    *too_deep |= !d.tests.is_empty();
+                    Vec::new()
+                } else {
+                    d.tests
+                        .iter()
+                        .map(|t| result_of_point(t, depth + 1, too_deep))
+                        .collect()
+                },
+            })
         }),
         mask: None,
     }

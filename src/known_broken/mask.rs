@@ -218,7 +218,7 @@ impl Walk<'_, '_> {
             };
             match mask {
                 Some(m) => {
-                    t.mask = Some(m.clone());
+                    t.mask = Some(Box::new(m.clone()));
                     masks.push(m);
                 }
                 None => all = false,

@@ -316,7 +316,7 @@ reason = "bug 1"
 "#);
     let o = mask_report(&mut r, &k, TODAY);
     let s = &r.scripts[0];
-    let m = s.tests[1].mask.as_ref().expect("point masked");
+    let m: &Mask = s.tests[1].mask.as_deref().expect("point masked");
     assert_eq!(m.entry, "kb.toml:2");
     assert_eq!(m.reason, "bug 1");
     assert!(!m.flaky);
@@ -398,11 +398,11 @@ fn a_script_is_not_masked_while_a_failure_or_a_tap_error_is_left() {
 fn test_numbers_select_top_level_points_descriptions_any_depth() {
     use PointOutcome::*;
     let mut parent = point(1, "hotplug", Fail);
-    parent.subtest = Some(Subtest {
+    parent.subtest = Some(Box::new(Subtest {
         name: Some("hotplug".into()),
         plan: None,
         tests: vec![point(1, "attach", Pass), point(2, "detach", Fail)],
-    });
+    }));
     let mk = || {
         report(
             env("QEMU", "11.3.0", "10.0.2"),

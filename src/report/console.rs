@@ -992,7 +992,7 @@ mod tests {
             yaml: None,
             identity: "broken thing".into(),
             subtest: None,
-            mask: Some(mask.clone()),
+            mask: Some(Box::new(mask.clone())),
         });
         known.counts.total = 1;
         known.counts.fail = 1;

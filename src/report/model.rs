@@ -366,6 +366,10 @@ impl ScriptResult {
 }
 
 /// One test point's result.
+///
+/// A run can hold hundreds of thousands of these, and building them is most
+/// of the time it takes to read a report back: the rare, large parts (a
+/// subtest, a known-broken mask) are boxed so that a plain point stays small.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TestResult {
     pub number: u64,
@@ -377,8 +381,8 @@ pub struct TestResult {
     /// Stable identity within the script: the explicit `id` from the YAML
     /// block if given, else the description, else `#<number>`.
     pub identity: String,
-    pub subtest: Option<Subtest>,
-    pub mask: Option<Mask>,
+    pub subtest: Option<Box<Subtest>>,
+    pub mask: Option<Box<Mask>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -132,18 +132,18 @@ pub fn sample_report() -> Report {
     )]));
     with_id.identity = "uuid-lookup".into();
     let mut masked = sample_point(6, "", PointOutcome::Fail);
-    masked.mask = Some(Mask {
+    masked.mask = Some(Box::new(Mask {
         entry: "conf/known-broken/qemu.toml:12".into(),
         reason: "https://gitlab.com/libvirt/libvirt/-/issues/1".into(),
         flaky: true,
-    });
+    }));
     let mut sub_fail = sample_point(2, "inner fails", PointOutcome::Fail);
     sub_fail.yaml = Some(Yaml::Map(vec![(
         "message".into(),
         Yaml::Str("deep".into()),
     )]));
     let mut inner_sub = sample_point(1, "deepest", PointOutcome::Pass);
-    inner_sub.subtest = Some(Subtest {
+    inner_sub.subtest = Some(Box::new(Subtest {
         name: None,
         plan: Some(Plan {
             start: 1,
@@ -151,9 +151,9 @@ pub fn sample_report() -> Report {
             skip_reason: None,
         }),
         tests: vec![sample_point(1, "leaf", PointOutcome::Pass)],
-    });
+    }));
     let mut parent = sample_point(3, "hotplug", PointOutcome::Fail);
-    parent.subtest = Some(Subtest {
+    parent.subtest = Some(Box::new(Subtest {
         name: Some("hotplug\u{1b}[31m".into()),
         plan: Some(Plan {
             start: 1,
@@ -161,7 +161,7 @@ pub fn sample_report() -> Report {
             skip_reason: None,
         }),
         tests: vec![inner_sub, sub_fail],
-    });
+    }));
     let fail_tests = vec![
         sample_point(1, "defined persistent domain config", PointOutcome::Pass),
         failing,

@@ -3,6 +3,7 @@
 //! the grammar and its stability policy, and [`super::escape`] for how text
 //! XML cannot hold is kept.
 
+mod lex;
 mod read;
 mod write;
 

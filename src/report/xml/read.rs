@@ -1,19 +1,27 @@
 //! Reading tck XML (version 1) back into a [`Report`].
 //!
-//! A streaming recursive-descent reader over quick-xml events: memory is the
-//! model being built plus one event buffer, whatever the file size. It is
-//! strict about structure (an element the schema does not allow is an error
-//! with its line and column), because a report that reads "successfully"
-//! with silently missing results would be worse than a clear refusal.
+//! A recursive-descent reader over the tokens of [`super::lex`]. It is strict
+//! about structure (an element the schema does not allow is an error with its
+//! line and column), because a report that reads "successfully" with
+//! silently missing results would be worse than a clear refusal.
+//!
+//! The file is read into memory whole: element names, attribute values and
+//! text are slices of that one buffer, so the only allocations are the
+//! model's own strings. That is what makes reading a report about as fast as
+//! parsing the TAP it came from (issue 5; `benches/report-io.sh` measures
+//! both). The buffer is small next to the model built from it (the bench
+//! shows peak resident memory, file and model together, at under four times
+//! the file size; the budget is ten), and it lets errors be located without
+//! reading the file again.
 
 use super::super::error::ReportError;
 use super::super::escape::unescape;
 use super::super::model::*;
+use super::lex::{same, Event, Lexer};
 use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
 use crate::yaml::Yaml;
-use quick_xml::events::Event;
-use quick_xml::Reader;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
 /// Deeper nesting (subtests in subtests, YAML in YAML) than any real report
@@ -22,52 +30,66 @@ const MAX_DEPTH: usize = 200;
 
 /// Reads the tck report at `path`.
 pub fn read(path: &Path) -> Result<Report, ReportError> {
-    let file = std::fs::File::open(path).map_err(|e| ReportError::io(path, "open", e))?;
-    read_from(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
-        if let Some(io) = e.io {
-            return ReportError::io(path, "read", io);
-        }
-        let (line, column) = line_col(path, e.offset);
-        if e.syntax {
+    from_bytes(path, &read_file(path)?)
+}
+
+/// Reads a report from `bytes`, the contents of `path` (which errors name).
+pub(super) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Report, ReportError> {
+    let located = |offset: u64, syntax: bool, message: String| {
+        let (line, column) = line_col(bytes, offset);
+        let path = path.to_path_buf();
+        if syntax {
             ReportError::Syntax {
-                path: path.to_path_buf(),
+                path,
                 line,
                 column,
-                message: e.message,
+                message,
             }
         } else {
             ReportError::Invalid {
-                path: path.to_path_buf(),
+                path,
                 line,
                 column,
-                message: e.message,
+                message,
             }
         }
-    })
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        located(
+            e.valid_up_to() as u64,
+            true,
+            "invalid UTF-8 (a tck report is always UTF-8)".to_string(),
+        )
+    })?;
+    parse(text).map_err(|e| located(e.offset, e.syntax, e.message))
+}
+
+/// The whole file, read with one allocation of its size.
+fn read_file(path: &Path) -> Result<Vec<u8>, ReportError> {
+    let mut file = std::fs::File::open(path).map_err(|e| ReportError::io(path, "open", e))?;
+    // A size hint only: a file that changes while it is read is read whole.
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    file.read_to_end(&mut bytes)
+        .map_err(|e| ReportError::io(path, "read", e))?;
+    Ok(bytes)
 }
 
 /// A problem found while reading, located by byte offset (converted to a
-/// line and column by [`read`], which can re-read the file).
+/// line and column by [`read`]).
 #[derive(Debug)]
 struct Located {
     offset: u64,
     syntax: bool,
     message: String,
-    io: Option<std::io::Error>,
 }
 
-fn read_from<R: BufRead>(input: R) -> Result<Report, Located> {
-    let mut reader = Reader::from_reader(input);
-    let cfg = reader.config_mut();
-    cfg.trim_text(false);
-    cfg.expand_empty_elements = false;
-    cfg.check_end_names = true;
+/// Parses a whole report held in memory.
+fn parse(text: &str) -> Result<Report, Located> {
     let mut x = Xr {
-        reader,
-        buf: Vec::with_capacity(4096),
-        name: Vec::new(),
-        attrs: Attrs::default(),
-        text: String::new(),
+        lx: Lexer::new(text),
+        name: "",
+        text: Cow::Borrowed(""),
         pending: None,
         pos: 0,
         depth: 0,
@@ -75,35 +97,23 @@ fn read_from<R: BufRead>(input: R) -> Result<Report, Located> {
     x.document()
 }
 
-/// Converts a byte offset in `path` to a 1-based (line, column).
-fn line_col(path: &Path, offset: u64) -> (u64, u64) {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return (0, offset);
-    };
-    if f.seek(SeekFrom::Start(0)).is_err() {
-        return (0, offset);
-    }
-    let mut line = 1u64;
-    let mut col = 1u64;
-    let mut remaining = offset;
-    let mut chunk = vec![0u8; 1 << 16];
-    while remaining > 0 {
-        let want = remaining.min(chunk.len() as u64) as usize;
-        let n = match f.read(&mut chunk[..want]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        for &b in &chunk[..n] {
-            if b == b'\n' {
-                line += 1;
-                col = 1;
-            } else if b & 0xC0 != 0x80 {
-                col += 1;
-            }
-        }
-        remaining -= n as u64;
-    }
-    (line, col)
+/// Converts a byte offset in `bytes` to a 1-based (line, column); the
+/// column counts characters, not bytes.
+fn line_col(bytes: &[u8], offset: u64) -> (u64, u64) {
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let before = &bytes[..end];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count() as u64;
+    let column = 1 + before[line_start..]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count() as u64;
+    (line, column)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,15 +125,12 @@ enum Tok {
     Eof,
 }
 
-struct Xr<R> {
-    reader: Reader<R>,
-    buf: Vec<u8>,
+struct Xr<'a> {
+    lx: Lexer<'a>,
     /// Name of the current Start/Empty/End element.
-    name: Vec<u8>,
-    /// Attributes of the current Start/Empty element (raw-unescaped values).
-    attrs: Attrs,
+    name: &'a str,
     /// Text of the current Text token (entities and references resolved).
-    text: String,
+    text: Cow<'a, str>,
     /// A non-text event read while collecting text, returned next.
     pending: Option<(Tok, u64)>,
     /// Byte offset where the current token started.
@@ -131,101 +138,29 @@ struct Xr<R> {
     depth: usize,
 }
 
-/// The attributes of the current start tag, in buffers reused from one
-/// element to the next (no allocation per attribute in the common case).
-#[derive(Default)]
-struct Attrs {
-    keys: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-    vals: Vec<String>,
-    len: usize,
-    /// The element carries `escaped="true"`.
-    escaped: bool,
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-impl Attrs {
-    fn clear(&mut self) {
-        self.keys.clear();
-        self.spans.clear();
-        self.len = 0;
-        self.escaped = false;
-    }
-
-    fn push(&mut self, key: &[u8], val: &str) {
-        let start = self.keys.len();
-        self.keys.extend_from_slice(key);
-        self.spans.push((start, self.keys.len()));
-        if self.vals.len() == self.len {
-            self.vals.push(String::new());
-        }
-        let slot = &mut self.vals[self.len];
-        slot.clear();
-        slot.push_str(val);
-        self.len += 1;
-        if key == b"escaped" && val == "true" {
-            self.escaped = true;
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.spans
-            .iter()
-            .position(|&(a, b)| &self.keys[a..b] == key.as_bytes())
-            .map(|i| self.vals[i].as_str())
-    }
-}
-
-/// Copies the name and attributes of a start tag out of the event buffer.
-fn take_start(
-    name: &mut Vec<u8>,
-    attrs: &mut Attrs,
-    s: &quick_xml::events::BytesStart<'_>,
-    here: u64,
-) -> Result<(), Located> {
-    name.clear();
-    name.extend_from_slice(s.name().as_ref().as_bytes());
-    attrs.clear();
-    for a in s.attributes() {
-        let a = a.map_err(|e| syntax(here, e.to_string()))?;
-        let raw: &str = a.value.as_ref();
-        if raw.contains(['&', '\t', '\n', '\r']) {
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| syntax(here, e.to_string()))?;
-            attrs.push(a.key.as_ref().as_bytes(), &v);
-        } else {
-            // Nothing to resolve or normalise (the common case).
-            attrs.push(a.key.as_ref().as_bytes(), raw);
-        }
-    }
-    Ok(())
-}
-
-fn syntax(offset: u64, message: String) -> Located {
-    Located {
-        offset,
-        syntax: true,
-        message,
-        io: None,
-    }
-}
-
-impl<R: BufRead> Xr<R> {
+impl<'a> Xr<'a> {
     fn invalid(&self, message: impl Into<String>) -> Located {
         Located {
             offset: self.pos,
             syntax: false,
             message: message.into(),
-            io: None,
         }
     }
 
-    fn name_str(&self) -> String {
-        String::from_utf8_lossy(&self.name).into_owned()
+    fn push_text(&mut self, t: Cow<'a, str>) {
+        if self.text.is_empty() {
+            self.text = t;
+        } else {
+            self.text.to_mut().push_str(&t);
+        }
     }
 
-    /// The next token; consecutive text, CDATA and references are merged
-    /// into one Text token. Comments and processing instructions are skipped.
+    /// The next token; consecutive text and CDATA are merged into one Text
+    /// token.
     fn next(&mut self) -> Result<Tok, Located> {
         self.next_inner(false)
     }
@@ -237,80 +172,48 @@ impl<R: BufRead> Xr<R> {
             self.pos = pos;
             return Ok(t);
         }
-        self.text.clear();
+        self.text = Cow::Borrowed("");
         let mut have_text = false;
         loop {
-            let here = self.reader.buffer_position();
+            if skip_blank && !have_text {
+                // Indentation between elements: not content.
+                self.lx.skip_blank();
+            }
+            let here = self.lx.pos() as u64;
             if !have_text {
                 self.pos = here;
             }
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(quick_xml::Error::Io(e)) => {
-                    return Err(Located {
-                        offset: self.reader.error_position(),
-                        syntax: false,
-                        message: e.to_string(),
-                        io: Some(std::io::Error::new(e.kind(), e.to_string())),
-                    })
-                }
-                Err(e) => return Err(syntax(self.reader.error_position(), e.to_string())),
-            };
+            let ev = self.lx.next().map_err(|e| Located {
+                offset: e.offset as u64,
+                syntax: true,
+                message: e.message,
+            })?;
             let tok = match ev {
                 Event::Text(t) => {
-                    if skip_blank
-                        && !have_text
-                        && t.as_ref().bytes().all(|b| b.is_ascii_whitespace())
-                    {
+                    if skip_blank && !have_text && is_blank(&t) {
                         // Indentation between elements: not content.
                         continue;
                     }
-                    self.text.push_str(&t.xml10_content());
+                    self.push_text(t);
                     have_text = true;
                     continue;
                 }
-                Event::CData(t) => {
-                    self.text.push_str(&t.xml10_content());
-                    have_text = true;
-                    continue;
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => {
-                            let name = r.xml10_content();
-                            match quick_xml::escape::resolve_predefined_entity(&name) {
-                                Some(s) => s.to_string(),
-                                None => {
-                                    return Err(syntax(here, format!("unknown entity &{name};")))
-                                }
-                            }
-                        }
-                        Err(e) => return Err(syntax(here, e.to_string())),
-                    };
-                    self.text.push_str(&resolved);
-                    have_text = true;
-                    continue;
-                }
-                Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => continue,
-                Event::Start(s) => {
-                    take_start(&mut self.name, &mut self.attrs, &s, here)?;
+                Event::Start(name) => {
+                    self.name = name;
                     Tok::Start
                 }
-                Event::Empty(s) => {
-                    take_start(&mut self.name, &mut self.attrs, &s, here)?;
+                Event::Empty(name) => {
+                    self.name = name;
                     Tok::Empty
                 }
-                Event::End(e) => {
-                    self.name.clear();
-                    self.name.extend_from_slice(e.name().as_ref().as_bytes());
+                Event::End(name) => {
+                    self.name = name;
                     Tok::End
                 }
                 Event::Eof => Tok::Eof,
             };
-            if have_text && skip_blank && self.text.bytes().all(|b| b.is_ascii_whitespace()) {
-                self.text.clear();
+            if have_text && skip_blank && is_blank(&self.text) {
+                self.text = Cow::Borrowed("");
                 have_text = false;
             }
             if have_text {
@@ -326,15 +229,23 @@ impl<R: BufRead> Xr<R> {
     fn next_significant(&mut self) -> Result<Tok, Located> {
         loop {
             let t = self.next_inner(true)?;
-            if t == Tok::Text && self.text.bytes().all(|b| b.is_ascii_whitespace()) {
+            if t == Tok::Text && is_blank(&self.text) {
                 continue;
             }
             return Ok(t);
         }
     }
 
+    /// Does the current element carry `escaped="true"`?
     fn escaped(&self) -> bool {
-        self.attrs.escaped
+        self.attr_value("escaped") == Some("true")
+    }
+
+    /// The value of attribute `key` of the current element, as written
+    /// (references resolved, not tck-unescaped).
+    #[inline]
+    fn attr_value(&self, key: &str) -> Option<&str> {
+        self.lx.attrs().find(|(k, _)| same(k, key)).map(|(_, v)| v)
     }
 
     /// A required attribute of the current element, unescaped when the
@@ -344,23 +255,29 @@ impl<R: BufRead> Xr<R> {
     }
 
     fn missing_attr(&self, key: &str) -> Located {
-        self.invalid(format!("<{}> lacks the attribute {key}", self.name_str()))
+        self.invalid(format!("<{}> lacks the attribute {key}", self.name))
     }
 
     fn opt_attr(&self, key: &str) -> Result<Option<String>, Located> {
-        let Some(v) = self.attrs.get(key) else {
+        let Some(v) = self.attr_value(key) else {
             return Ok(None);
         };
-        if self.escaped() {
-            unescape(v).map(Some).map_err(|e| self.invalid(e))
+        self.owned(v, self.escaped()).map(Some)
+    }
+
+    /// An attribute value as a string of the model: tck-unescaped if the
+    /// element is marked `escaped`.
+    fn owned(&self, v: &str, escaped: bool) -> Result<String, Located> {
+        if escaped {
+            unescape(v).map_err(|e| self.invalid(e))
         } else {
-            Ok(Some(v.to_string()))
+            Ok(v.to_string())
         }
     }
 
     /// A token attribute (number, enumeration), never escaped.
     fn raw_attr(&self, key: &str) -> Result<&str, Located> {
-        self.attrs.get(key).ok_or_else(|| self.missing_attr(key))
+        self.attr_value(key).ok_or_else(|| self.missing_attr(key))
     }
 
     fn num_attr<T: std::str::FromStr>(&self, key: &str) -> Result<T, Located> {
@@ -368,7 +285,7 @@ impl<R: BufRead> Xr<R> {
         v.parse().map_err(|_| {
             self.invalid(format!(
                 "<{}> attribute {key}={v:?} is not a valid number",
-                self.name_str()
+                self.name
             ))
         })
     }
@@ -379,21 +296,17 @@ impl<R: BufRead> Xr<R> {
             "false" => Ok(false),
             v => Err(self.invalid(format!(
                 "<{}> attribute {key}={v:?} must be true or false",
-                self.name_str()
+                self.name
             ))),
         }
     }
 
     fn unexpected(&self, tok: Tok, context: &str) -> Located {
         match tok {
-            Tok::Start | Tok::Empty => self.invalid(format!(
-                "unexpected element <{}> in {context}",
-                self.name_str()
-            )),
-            Tok::End => self.invalid(format!(
-                "unexpected end tag </{}> in {context}",
-                self.name_str()
-            )),
+            Tok::Start | Tok::Empty => {
+                self.invalid(format!("unexpected element <{}> in {context}", self.name))
+            }
+            Tok::End => self.invalid(format!("unexpected end tag </{}> in {context}", self.name)),
             Tok::Text => self.invalid(format!(
                 "unexpected text {:?} in {context}",
                 self.text.chars().take(40).collect::<String>()
@@ -407,29 +320,34 @@ impl<R: BufRead> Xr<R> {
     /// The text content of the element whose start token was just read
     /// (`tok` is Start or Empty); consumes through its end tag.
     fn text_content(&mut self, tok: Tok) -> Result<String, Located> {
+        self.text_cow(tok).map(Cow::into_owned)
+    }
+
+    /// [`Self::text_content`], borrowed from the input where it can be.
+    fn text_cow(&mut self, tok: Tok) -> Result<Cow<'a, str>, Located> {
         let esc = self.escaped();
         if tok == Tok::Empty {
-            return Ok(String::new());
+            return Ok(Cow::Borrowed(""));
         }
-        let name = self.name_str();
+        let name = self.name;
         let mut t = self.next()?;
-        let mut text = String::new();
+        let mut text = Cow::Borrowed("");
         if t == Tok::Text {
-            text = std::mem::take(&mut self.text);
+            text = std::mem::replace(&mut self.text, Cow::Borrowed(""));
             t = self.next()?;
         }
         if t != Tok::End {
             return Err(self.unexpected(t, &format!("<{name}> (text only)")));
         }
         if esc {
-            text = unescape(&text).map_err(|e| self.invalid(e))?;
+            text = Cow::Owned(unescape(&text).map_err(|e| self.invalid(e))?);
         }
         Ok(text)
     }
 
     fn text_parse<T: std::str::FromStr>(&mut self, tok: Tok) -> Result<T, Located> {
-        let name = self.name_str();
-        let t = self.text_content(tok)?;
+        let name = self.name;
+        let t = self.text_cow(tok)?;
         t.trim()
             .parse()
             .map_err(|_| self.invalid(format!("<{name}> holds {t:?}, which is not a valid number")))
@@ -443,8 +361,8 @@ impl<R: BufRead> Xr<R> {
         if tok != Tok::Start && tok != Tok::Empty {
             return Err(self.unexpected(tok, "the document"));
         }
-        if self.name != b"tck-report" {
-            let root = self.name_str();
+        if self.name != "tck-report" {
+            let root = self.name;
             let hint = if root == "results" {
                 " (this looks like a Perl libvirt-tck report: convert it with `tck import`)"
             } else {
@@ -472,14 +390,14 @@ impl<R: BufRead> Xr<R> {
         loop {
             let tok = self.next_significant()?;
             match tok {
-                Tok::Start | Tok::Empty if self.name == b"environment" && !seen_env => {
+                Tok::Start | Tok::Empty if self.name == "environment" && !seen_env => {
                     report.environment = self.environment(tok)?;
                     seen_env = true;
                 }
-                Tok::Start if self.name == b"script" && seen_env => {
+                Tok::Start if self.name == "script" && seen_env => {
                     report.scripts.push(self.script()?);
                 }
-                Tok::Start | Tok::Empty if self.name == b"not-run" && seen_env => {
+                Tok::Start | Tok::Empty if self.name == "not-run" && seen_env => {
                     let id = self.attr("id")?;
                     let reason = self.text_content(tok)?;
                     report.not_run.push(NotRun { id, reason });
@@ -510,45 +428,41 @@ impl<R: BufRead> Xr<R> {
             if tok != Tok::Start && tok != Tok::Empty {
                 return Err(self.unexpected(tok, "<environment>"));
             }
-            let name = std::mem::take(&mut self.name);
-            let field = match name.as_slice() {
-                b"tck-version" => &mut e.tck_version,
-                b"tck-commit" => &mut e.tck_commit,
-                b"uri" => &mut e.uri,
-                b"driver" => &mut e.driver,
-                b"hypervisor-version" => &mut e.hypervisor_version,
-                b"libvirt-library-version" => &mut e.libvirt_library_version,
-                b"libvirt-daemon-version" => &mut e.libvirt_daemon_version,
-                b"hostname" => &mut e.hostname,
-                b"os-id" => &mut e.os_id,
-                b"os-version" => &mut e.os_version,
-                b"kernel" => &mut e.kernel,
-                b"arch" => &mut e.arch,
-                b"cpu-model" => &mut e.cpu_model,
-                b"capabilities-digest" => &mut e.capabilities_digest,
-                b"domain-capabilities-digest" => &mut e.domain_capabilities_digest,
-                b"config-digest" => &mut e.config_digest,
-                b"guest-boot" => &mut e.guest_boot,
-                b"start" => &mut e.start,
-                b"end" => &mut e.end,
-                b"partition" => &mut e.partition,
-                b"jobs" => {
-                    self.name = name;
+            let field = match self.name {
+                "tck-version" => &mut e.tck_version,
+                "tck-commit" => &mut e.tck_commit,
+                "uri" => &mut e.uri,
+                "driver" => &mut e.driver,
+                "hypervisor-version" => &mut e.hypervisor_version,
+                "libvirt-library-version" => &mut e.libvirt_library_version,
+                "libvirt-daemon-version" => &mut e.libvirt_daemon_version,
+                "hostname" => &mut e.hostname,
+                "os-id" => &mut e.os_id,
+                "os-version" => &mut e.os_version,
+                "kernel" => &mut e.kernel,
+                "arch" => &mut e.arch,
+                "cpu-model" => &mut e.cpu_model,
+                "capabilities-digest" => &mut e.capabilities_digest,
+                "domain-capabilities-digest" => &mut e.domain_capabilities_digest,
+                "config-digest" => &mut e.config_digest,
+                "guest-boot" => &mut e.guest_boot,
+                "start" => &mut e.start,
+                "end" => &mut e.end,
+                "partition" => &mut e.partition,
+                "jobs" => {
                     e.jobs = self.text_parse(tok)?;
                     continue;
                 }
-                b"seed" => {
-                    self.name = name;
+                "seed" => {
                     e.seed = self.text_parse(tok)?;
                     continue;
                 }
-                b"command-line" => {
-                    self.name = name;
+                "command-line" => {
                     if tok == Tok::Start {
                         loop {
                             match self.next_significant()? {
                                 Tok::End => break,
-                                t @ (Tok::Start | Tok::Empty) if self.name == b"arg" => {
+                                t @ (Tok::Start | Tok::Empty) if self.name == "arg" => {
                                     let a = self.text_content(t)?;
                                     e.command_line.push(a);
                                 }
@@ -559,11 +473,9 @@ impl<R: BufRead> Xr<R> {
                     continue;
                 }
                 _ => {
-                    self.name = name;
                     return Err(self.unexpected(tok, "<environment>"));
                 }
             };
-            self.name = name;
             *field = self.text_content(tok)?;
         }
     }
@@ -590,45 +502,45 @@ impl<R: BufRead> Xr<R> {
             if tok != Tok::Start && tok != Tok::Empty {
                 return Err(self.unexpected(tok, &ctx));
             }
-            match self.name.as_slice() {
-                b"title" => s.title = self.text_content(tok)?,
-                b"requirement" => {
+            match self.name {
+                "title" => s.title = self.text_content(tok)?,
+                "requirement" => {
                     let r = self.text_content(tok)?;
                     s.requirements.push(r);
                 }
-                b"reason" => {
+                "reason" => {
                     s.skip_kind = self.skip_kind_attr()?;
                     s.reason = self.text_content(tok)?;
                 }
-                b"exit" => {
+                "exit" => {
                     s.exit = self.exit(tok)?;
                     seen_exit = true;
                 }
-                b"plan" => s.plan = Some(self.plan(tok)?),
-                b"counts" => {
+                "plan" => s.plan = Some(self.plan(tok)?),
+                "counts" => {
                     s.counts = self.counts(tok)?;
                     // The points follow; size the vector once (bounded, as
                     // the count is only a claim of the file).
                     s.tests.reserve_exact(s.counts.total.min(1 << 16) as usize);
                 }
-                b"leak" => {
+                "leak" => {
                     let kind = self.attr("kind")?;
                     let name = self.attr("name")?;
                     self.text_content(tok)?;
                     s.leaked.push(Leak { kind, name });
                 }
-                b"stderr" => s.stderr_tail = self.text_content(tok)?,
-                b"parse-error" => {
+                "stderr" => s.stderr_tail = self.text_content(tok)?,
+                "parse-error" => {
                     let line = self.num_attr("line")?;
                     let message = self.text_content(tok)?;
                     s.parse_errors.push(TapError { line, message });
                 }
-                b"mask" => s.mask = Some(self.mask(tok)?),
-                b"test" => {
+                "mask" => s.mask = Some(self.mask(tok)?),
+                "test" => {
                     let t = self.test(tok)?;
                     s.tests.push(t);
                 }
-                b"attempt" => {
+                "attempt" => {
                     let a = self.attempt(tok)?;
                     s.attempts.push(a);
                 }
@@ -655,7 +567,7 @@ impl<R: BufRead> Xr<R> {
         if tok == Tok::Empty {
             return Ok(());
         }
-        let name = self.name_str();
+        let name = self.name;
         match self.next_significant()? {
             Tok::End => Ok(()),
             t => Err(self.unexpected(t, &format!("<{name}> (must be empty)"))),
@@ -691,7 +603,7 @@ impl<R: BufRead> Xr<R> {
                 match self.next_significant()? {
                     Tok::End => break,
                     t @ (Tok::Start | Tok::Empty)
-                        if self.name == b"skip-reason" && plan.skip_reason.is_none() =>
+                        if self.name == "skip-reason" && plan.skip_reason.is_none() =>
                     {
                         plan.skip_reason = Some(self.text_content(t)?);
                     }
@@ -742,11 +654,11 @@ impl<R: BufRead> Xr<R> {
             let tok = self.next_significant()?;
             match tok {
                 Tok::End => return Ok(a),
-                Tok::Start | Tok::Empty => match self.name.as_slice() {
-                    b"reason" => a.reason = self.text_content(tok)?,
-                    b"counts" => a.counts = self.counts(tok)?,
-                    b"stderr" => a.stderr_tail = self.text_content(tok)?,
-                    b"test" => {
+                Tok::Start | Tok::Empty => match self.name {
+                    "reason" => a.reason = self.text_content(tok)?,
+                    "counts" => a.counts = self.counts(tok)?,
+                    "stderr" => a.stderr_tail = self.text_content(tok)?,
+                    "test" => {
                         let t = self.test(tok)?;
                         a.tests.push(t);
                     }
@@ -769,8 +681,29 @@ impl<R: BufRead> Xr<R> {
 
     fn test(&mut self, tok: Tok) -> Result<TestResult, Located> {
         self.enter()?;
-        let number = self.num_attr("number")?;
-        let outcome = match self.raw_attr("outcome")? {
+        // One pass over the attributes: there is one <test> per point.
+        let (mut number, mut outcome, mut directive) = (None, None, None);
+        let (mut description, mut reason, mut identity) = (None, None, None);
+        let mut escaped = false;
+        for (key, v) in self.lx.attrs() {
+            match key {
+                "number" => number = Some(v),
+                "outcome" => outcome = Some(v),
+                "directive" => directive = Some(v),
+                "description" => description = Some(v),
+                "reason" => reason = Some(v),
+                "identity" => identity = Some(v),
+                "escaped" => escaped = v == "true",
+                _ => {}
+            }
+        }
+        let number = number.ok_or_else(|| self.missing_attr("number"))?;
+        let number = number.parse().map_err(|_| {
+            self.invalid(format!(
+                "<test> attribute number={number:?} is not a valid number"
+            ))
+        })?;
+        let outcome = match outcome.ok_or_else(|| self.missing_attr("outcome"))? {
             "pass" => PointOutcome::Pass,
             "fail" => PointOutcome::Fail,
             "skip" => PointOutcome::Skip,
@@ -778,15 +711,16 @@ impl<R: BufRead> Xr<R> {
             "todo-passed" => PointOutcome::TodoPassed,
             o => return Err(self.invalid(format!("unknown test outcome {o:?}"))),
         };
-        let directive = match self.attrs.get("directive") {
+        let directive = match directive {
             None => None,
             Some("skip") => Some(Directive::Skip),
             Some("todo") => Some(Directive::Todo),
             Some(d) => return Err(self.invalid(format!("unknown directive {d:?}"))),
         };
-        let description = self.attr("description")?;
-        let reason = self.opt_attr("reason")?;
-        let identity = self.opt_attr("identity")?;
+        let description = description.ok_or_else(|| self.missing_attr("description"))?;
+        let description = self.owned(description, escaped)?;
+        let reason = reason.map(|r| self.owned(r, escaped)).transpose()?;
+        let identity = identity.map(|i| self.owned(i, escaped)).transpose()?;
         let mut t = TestResult {
             number,
             description,
@@ -803,10 +737,12 @@ impl<R: BufRead> Xr<R> {
                 let tok = self.next_significant()?;
                 match tok {
                     Tok::End => break,
-                    Tok::Start | Tok::Empty => match self.name.as_slice() {
-                        b"diagnostics" if t.yaml.is_none() => t.yaml = Some(self.diagnostics(tok)?),
-                        b"subtest" if t.subtest.is_none() => t.subtest = Some(self.subtest(tok)?),
-                        b"mask" if t.mask.is_none() => t.mask = Some(self.mask(tok)?),
+                    Tok::Start | Tok::Empty => match self.name {
+                        "diagnostics" if t.yaml.is_none() => t.yaml = Some(self.diagnostics(tok)?),
+                        "subtest" if t.subtest.is_none() => {
+                            t.subtest = Some(Box::new(self.subtest(tok)?))
+                        }
+                        "mask" if t.mask.is_none() => t.mask = Some(Box::new(self.mask(tok)?)),
                         _ => {
                             return Err(self.unexpected(tok, &format!("<test number=\"{number}\">")))
                         }
@@ -833,8 +769,8 @@ impl<R: BufRead> Xr<R> {
             let tok = self.next_significant()?;
             match tok {
                 Tok::End => return Ok(sub),
-                Tok::Start | Tok::Empty if self.name == b"plan" => sub.plan = Some(self.plan(tok)?),
-                Tok::Start | Tok::Empty if self.name == b"test" => {
+                Tok::Start | Tok::Empty if self.name == "plan" => sub.plan = Some(self.plan(tok)?),
+                Tok::Start | Tok::Empty if self.name == "test" => {
                     let t = self.test(tok)?;
                     sub.tests.push(t);
                 }
@@ -861,20 +797,20 @@ impl<R: BufRead> Xr<R> {
             return Err(self.unexpected(tok, ctx));
         }
         self.enter()?;
-        let y = match self.name.as_slice() {
-            b"null" => {
+        let y = match self.name {
+            "null" => {
                 self.finish_empty(tok)?;
                 Yaml::Null
             }
-            b"bool" => match self.text_content(tok)?.as_str() {
+            "bool" => match self.text_cow(tok)?.as_ref() {
                 "true" => Yaml::Bool(true),
                 "false" => Yaml::Bool(false),
                 b => return Err(self.invalid(format!("<bool> holds {b:?}, not true/false"))),
             },
-            b"int" => Yaml::Int(self.text_parse(tok)?),
-            b"float" => Yaml::Float(self.text_content(tok)?),
-            b"str" => Yaml::Str(self.text_content(tok)?),
-            b"seq" => {
+            "int" => Yaml::Int(self.text_parse(tok)?),
+            "float" => Yaml::Float(self.text_content(tok)?),
+            "str" => Yaml::Str(self.text_content(tok)?),
+            "seq" => {
                 let mut items = Vec::new();
                 if tok == Tok::Start {
                     loop {
@@ -887,14 +823,14 @@ impl<R: BufRead> Xr<R> {
                 }
                 Yaml::Seq(items)
             }
-            b"map" => {
+            "map" => {
                 let mut entries = Vec::new();
                 if tok == Tok::Start {
                     loop {
                         let t = self.next_significant()?;
                         match t {
                             Tok::End => break,
-                            Tok::Start if self.name == b"entry" => {
+                            Tok::Start if self.name == "entry" => {
                                 let key = self.attr("key")?;
                                 let vt = self.next_significant()?;
                                 let v = self.value(vt, "<entry>")?;

@@ -177,6 +177,151 @@ fn empty_report_round_trips() {
     assert_eq!(read(&p).unwrap(), r);
 }
 
+/// Reads `bytes` as the report file `r.xml`.
+fn parse(bytes: &[u8]) -> Result<Report, crate::report::error::ReportError> {
+    super::read::from_bytes(std::path::Path::new("r.xml"), bytes)
+}
+
+/// `r.xml:LINE:COLUMN:` of byte `at` of `text` (the column in characters).
+fn location(text: &[u8], at: usize) -> String {
+    let before = &text[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    format!("r.xml:{line}:{column}:")
+}
+
+#[test]
+fn every_truncation_of_a_report_is_refused_with_a_location() {
+    let good = to_string(&sample_report());
+    // Up to the last byte of `</tck-report>`: any shorter file is incomplete.
+    for end in 0..good.trim_end().len() {
+        let cut = &good.as_bytes()[..end];
+        let e = match parse(cut) {
+            Ok(_) => panic!("a report cut after {end} bytes was accepted"),
+            Err(e) => e.to_string(),
+        };
+        let lines = cut.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line: usize = e
+            .strip_prefix("r.xml:")
+            .and_then(|r| r.split(':').next())
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_else(|| panic!("no line in {e:?}"));
+        assert!((1..=lines).contains(&line), "cut at {end}: {e}");
+    }
+}
+
+#[test]
+fn damaged_reports_never_panic() {
+    let good = to_string(&sample_report()).into_bytes();
+    for at in (0..good.len()).step_by(3) {
+        for b in [b'<', b'&', b'"', b'/', 0xff] {
+            let mut bad = good.clone();
+            bad[at] = b;
+            // Read or refused, either is fine; a panic fails the test.
+            let _ = parse(&bad);
+        }
+    }
+}
+
+#[test]
+fn errors_give_the_line_and_column_of_the_problem() {
+    let good = to_string(&sample_report());
+    for (from, to, problem, words) in [
+        (
+            "</title>",
+            "</reason>",
+            "</reason>",
+            "expected end tag </title>",
+        ),
+        ("number=\"2\"", "number=2", "2 outcome", "not quoted"),
+        (
+            "step 1\"",
+            "step 1\" description=\"x\"",
+            "description=\"x\"",
+            "repeated",
+        ),
+        ("(C:\\tmp)", "(C:&bogus;)", "&bogus;", "&bogus;"),
+        (
+            "<title>",
+            "<title><oops>",
+            "<oops>",
+            "unexpected element <oops>",
+        ),
+        ("<title>", "<title>\u{e9}\u{ff}", "\u{ff}", "invalid UTF-8"),
+    ] {
+        let mut bad = good.replacen(from, to, 1).into_bytes();
+        let mut at = String::from_utf8_lossy(&bad).find(problem).unwrap();
+        if problem == "\u{ff}" {
+            // Make it one byte that cannot start a UTF-8 sequence.
+            bad.splice(at..at + 2, [0xff]);
+            at = bad.iter().position(|&b| b == 0xff).unwrap();
+        }
+        let e = parse(&bad).unwrap_err().to_string();
+        let want = location(&bad, at);
+        assert!(e.starts_with(&want), "{from} -> {to}: want {want} in {e}");
+        assert!(e.contains(words), "{from} -> {to}: {e}");
+    }
+}
+
+#[test]
+fn xml_that_means_the_same_reads_the_same() {
+    let good = to_string(&sample_report());
+    let model = parse(good.as_bytes()).unwrap();
+    for (what, text) in [
+        ("a byte order mark", format!("\u{feff}{good}")),
+        ("CRLF line ends", good.replace('\n', "\r\n")),
+        (
+            "comments, processing instructions, a DOCTYPE",
+            good.replacen(
+                "<tck-report",
+                "<!DOCTYPE tck-report [ <!ENTITY x \"]>\"> ]>\n<!-- c -->\n<tck-report",
+                1,
+            )
+            .replacen("<environment>", "<environment><!-- <x> --><?pi a?>", 1),
+        ),
+        (
+            "other quotes and spacing in tags",
+            good.replacen("version=\"1\"", "version = '1'", 1)
+                .replacen("<counts total=", "<counts\n  total =", 1)
+                .replacen("</script>", "</script \n>", 1)
+                .replacen(
+                    "<exit kind=\"code\" code=\"0\"/>",
+                    "<exit kind=\"code\" code=\"0\" />",
+                    1,
+                ),
+        ),
+        (
+            "CDATA and references",
+            good.replacen(
+                "<title>Creates a transient guest (C:\\tmp)</title>",
+                "<title><![CDATA[Creates a <transient>]]>&#x20;guest (C:\\tmp)</title>",
+                1,
+            )
+            .replacen(
+                "description=\"step 1\"",
+                "description=\"step&#32;&#x31;\"",
+                1,
+            ),
+        ),
+    ] {
+        let mut expected = model.clone();
+        if what == "CDATA and references" {
+            expected.scripts[0].title = "Creates a <transient> guest (C:\\tmp)".into();
+        }
+        match parse(text.as_bytes()) {
+            Ok(r) => assert!(r == expected, "{what}: read differently"),
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
+
 #[test]
 #[ignore = "prints the sample report for a human to look at"]
 fn print_sample() {
