@@ -468,7 +468,7 @@ fn masked_failures_show_as_xfail_with_their_entry_but_keep_their_class() {
         flaky: false,
     };
     b.scripts[0].mask = Some(mask.clone());
-    b.scripts[0].tests[1].mask = Some(mask);
+    b.scripts[0].tests[1].mask = Some(Box::new(mask));
     let extra = b.clone();
     let reports = [a, b, extra];
     let names = [
