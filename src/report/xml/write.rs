@@ -99,6 +99,35 @@ impl Xw {
         self.buf.push(b'"');
     }
 
+    /// A token attribute (a fixed word), never escaped: no formatting
+    /// machinery on the per-point path.
+    fn attr_tok(&mut self, k: &str, v: &str) {
+        self.buf.push(b' ');
+        self.buf.extend_from_slice(k.as_bytes());
+        self.buf.extend_from_slice(b"=\"");
+        self.buf.extend_from_slice(v.as_bytes());
+        self.buf.push(b'"');
+    }
+
+    /// An unsigned number attribute, formatted by hand (the per-point path).
+    fn attr_u64(&mut self, k: &str, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.push(b' ');
+        self.buf.extend_from_slice(k.as_bytes());
+        self.buf.extend_from_slice(b"=\"");
+        self.buf.extend_from_slice(&digits[i..]);
+        self.buf.push(b'"');
+    }
+
     /// A plain (token or number) attribute, never escaped.
     fn attr_raw(&mut self, k: &str, v: impl std::fmt::Display) {
         self.buf.push(b' ');
@@ -335,10 +364,10 @@ impl Xw {
             || identity.is_some_and(needs_escape);
         self.indent(depth);
         self.buf.extend_from_slice(b"<test");
-        self.attr_raw("number", t.number);
-        self.attr_raw("outcome", t.outcome.as_str());
+        self.attr_u64("number", t.number);
+        self.attr_tok("outcome", t.outcome.as_str());
         if let Some(d) = t.directive {
-            self.attr_raw("directive", d.as_str());
+            self.attr_tok("directive", d.as_str());
         }
         self.attr("description", &t.description, esc);
         if let Some(r) = &t.reason {
