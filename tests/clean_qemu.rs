@@ -157,11 +157,14 @@ fn clean_lists_and_removes_exactly_the_prefixed_objects() {
     let script_dir = run_dir.join(format!("{ns}scratch"));
 
     let foreign: Vec<String> = vec![
-        stem.clone(),                                   // like `tck`
-        format!("{stem}server"),                        // like `tckserver`
-        format!("{stem}_other"),                        // like `tck_other`
-        format!("tck-{}-vm", stem[4..].to_uppercase()), // like `TCK-x`
-        format!("tck-prodvm-{}", std::process::id()),   // another owner's guest
+        stem.clone(),            // like `tck`
+        format!("{stem}server"), // like `tckserver`
+        format!("{stem}_other"), // like `tck_other`
+        // Upper case in the fixed part: the random tag may have no letters
+        // ("tck-713-"), and upper-casing only the tag would then give a
+        // name under the prefix.
+        format!("TCK-{}-vm", &stem[4..]),             // like `TCK-x`
+        format!("tck-prodvm-{}", std::process::id()), // another owner's guest
     ];
     let owned_names: Vec<String> = [
         "dom", "run", "saved", "net", "f1", "f2", "pool", "snap", "efi",
