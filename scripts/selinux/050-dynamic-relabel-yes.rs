@@ -14,7 +14,7 @@ pub const META: Meta = Meta {
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let _scratch = cx.scratch_cleanup();
     t.precondition(cx.require_selinux())?;
-    t.plan(8);
+    t.plan(9);
     let conn = cx.connect()?;
     let image = cx.scratch_file("disk.img")?;
     std::fs::write(&image, vec![0u8; 1 << 20])?;

@@ -6,8 +6,11 @@ use tck::virt::selinux::{domain_labels, file_label, set_file_label, PermissiveGu
 use tck::virt::shim::domain_security_label;
 
 pub const META: Meta = Meta {
-    requires: &[Require::Root, Require::LocalHost],
-    tags: &["selinux", "security", "guest"],
+    // Permissive mode, for the guest's start, is host-wide: for everyone on
+    // the host (--disruptive), and with no other script beside it.
+    requires: &[Require::Root, Require::LocalHost, Require::Disruptive],
+    tags: &["selinux", "security", "guest", "disruptive"],
+    exclusive: true,
     ..Meta::DEFAULT
 };
 
@@ -17,7 +20,7 @@ const IMAGE: &str = "system_u:object_r:svirt_image_t:s0:c392,c662";
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let _scratch = cx.scratch_cleanup();
     t.precondition(cx.require_selinux())?;
-    t.plan(7);
+    t.plan(8);
     let conn = cx.connect()?;
     let image = cx.scratch_file("disk.img")?;
     std::fs::write(&image, vec![0u8; 1 << 20])?;

@@ -69,7 +69,9 @@ pub struct SelectionArgs {
     /// Run only slice K of N of the selected scripts (dealt round-robin in
     /// path order, after every other selection), for CI jobs that split a
     /// run; `tck merge` joins the slices' reports (docs/many-hosts.md).
-    #[arg(long, value_name = "K/N")]
+    /// Not with --rerun-failed: slicing the failures again would rerun only
+    /// a share of them.
+    #[arg(long, value_name = "K/N", conflicts_with = "rerun_failed")]
     pub partition: Option<Partition>,
 }
 

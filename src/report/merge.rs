@@ -62,6 +62,9 @@ impl fmt::Display for MergeError {
 
 impl std::error::Error for MergeError {}
 
+/// Missing slices named in an error; more are counted.
+const MISSING_NAMED: usize = 10;
+
 fn err<T>(msg: String) -> Result<T, MergeError> {
     Err(MergeError(msg))
 }
@@ -152,33 +155,35 @@ pub fn merge(mut inputs: Vec<Input>, opts: Options) -> Result<Report, MergeError
     let mut incomplete = inputs.iter().any(|i| i.report.incomplete);
     if let Some(parts) = &slices {
         let n = parts[0].count;
-        let missing: Vec<String> = (1..=n)
-            .filter(|k| !parts.iter().any(|p| p.index == *k))
-            .map(|k| format!("{k}/{n}"))
-            .collect();
-        if !missing.is_empty() {
+        // The slices are distinct (checked above), so this many are missing.
+        let missing = n as usize - parts.len();
+        if missing > 0 {
             if !opts.allow_missing {
+                // Named when few (N comes from the files, and may be large).
+                let named: Vec<String> = (1..=n)
+                    .filter(|k| !parts.iter().any(|p| p.index == *k))
+                    .take(MISSING_NAMED)
+                    .map(|k| format!("{k}/{n}"))
+                    .collect();
+                let more = if missing > named.len() {
+                    format!(" and {} more", missing - named.len())
+                } else {
+                    String::new()
+                };
                 return err(format!(
-                    "slice{} {} of the run {} missing: the merged report would lack their \
+                    "slice{} {}{more} of the run {} missing: the merged report would lack their \
                      scripts; give every slice's report (or --allow-missing to merge anyway, \
                      marked incomplete)",
-                    if missing.len() == 1 { "" } else { "s" },
-                    missing.join(", "),
-                    if missing.len() == 1 { "is" } else { "are" }
+                    if missing == 1 { "" } else { "s" },
+                    named.join(", "),
+                    if missing == 1 { "is" } else { "are" }
                 ));
             }
             incomplete = true;
         }
-        let mut order: Vec<usize> = (0..inputs.len()).collect();
-        order.sort_by_key(|i| parts[*i].index);
-        let mut sorted = Vec::with_capacity(inputs.len());
-        let mut taken: Vec<Option<Input>> = inputs.into_iter().map(Some).collect();
-        for i in order {
-            if let Some(input) = taken[i].take() {
-                sorted.push(input);
-            }
-        }
-        inputs = sorted;
+        let mut by_slice: Vec<(u32, Input)> = parts.iter().map(|p| p.index).zip(inputs).collect();
+        by_slice.sort_by_key(|(k, _)| *k);
+        inputs = by_slice.into_iter().map(|(_, i)| i).collect();
     }
 
     // Every script id once, across results and not-run entries.
@@ -246,19 +251,24 @@ pub fn merge(mut inputs: Vec<Input>, opts: Options) -> Result<Report, MergeError
         }
     } else {
         items = lists.into_iter().flatten().collect();
-        let id = |item: &Item| match item {
-            Item::Ran(s) => s.id.clone(),
-            Item::NotRun(n) => n.id.clone(),
-        };
-        // Stable: external scripts keep the order given.
-        items.sort_by_cached_key(|item| {
-            let id = id(item);
-            match crate::registry::find(&id) {
-                Some(_) => (0, id),
-                None => (1, String::new()),
-            }
-        });
     }
+    // Path order puts built-in scripts first, sorted by id. Dealing the
+    // slices back gives it already unless a slice ran in another order
+    // (`--order slow-first`) and was interrupted, so that scripts that never
+    // started sit between ones that ran; sorting restores it for built-in
+    // scripts, and is stable, so external scripts keep the order given (or
+    // dealt).
+    let id = |item: &Item| match item {
+        Item::Ran(s) => s.id.clone(),
+        Item::NotRun(n) => n.id.clone(),
+    };
+    items.sort_by_cached_key(|item| {
+        let id = id(item);
+        match crate::registry::find(&id) {
+            Some(_) => (0, id),
+            None => (1, String::new()),
+        }
+    });
     let mut scripts = Vec::new();
     let mut not_run = Vec::new();
     for item in items {
@@ -395,6 +405,36 @@ mod tests {
         assert_eq!(not_run, [sel[2], sel[4]]);
         let ran: Vec<&str> = m.scripts.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ran, [sel[0], sel[1], sel[3], sel[5]]);
+    }
+
+    #[test]
+    fn a_slice_interrupted_out_of_path_order_still_merges_in_path_order() {
+        // Slice 1 of 2 ran its first and last script (slow-first), then was
+        // interrupted: its second script never started.
+        let sel = ids(6);
+        let mut first = slice(&sel, 1, 2, None);
+        let middle = first.report.scripts.remove(1);
+        first.report.not_run.push(NotRun {
+            id: middle.id,
+            reason: "not started: interrupted".into(),
+        });
+        first.report.incomplete = true;
+        let m = merge(vec![first, slice(&sel, 2, 2, None)], Options::default()).expect("merge");
+        let ran: Vec<&str> = m.scripts.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ran, [sel[0], sel[1], sel[3], sel[4], sel[5]]);
+        let not_run: Vec<&str> = m.not_run.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(not_run, [sel[2]]);
+        assert!(m.incomplete);
+    }
+
+    #[test]
+    fn many_missing_slices_are_counted_not_listed() {
+        let sel = ids(4);
+        let mut only = slice(&sel, 1, 2, None);
+        only.report.environment.partition = "1/4000000000".into();
+        let e = merge(vec![only], Options::default()).unwrap_err();
+        assert!(e.0.contains("2/4000000000") && e.0.contains("more"), "{e}");
+        assert!(e.0.len() < 1000, "{e}");
     }
 
     #[test]
