@@ -42,7 +42,18 @@ dir=$(mktemp -d)
 # The guests' disks live under the scratch directory here: the QEMU
 # processes (another user) must be able to reach them.
 chmod 755 "$dir"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT INT TERM
+# On every exit, Ctrl-C included: nothing left under the bench's prefix
+# (a run that was interrupted leaves its objects, and the next bench run
+# would refuse to start), then the directory unless KEEP is set.
+cleanup() {
+    if [ -f "$dir/tck.toml" ]; then
+        "$TCK" clean --config "$dir/tck.toml" >/dev/null 2>&1 ||
+            echo "objects under $PREFIX may be left on $URI: remove them with tck clean and a configuration that sets prefix = \"$PREFIX\"" >&2
+    fi
+    [ -n "${KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 export TCK_HISTORY_DIR="$dir/history"
 unset TCK_CONFIG || true
 

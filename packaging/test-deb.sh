@@ -7,16 +7,21 @@
 #   packaging/test-deb.sh            # build, then test
 #   packaging/test-deb.sh FILE.deb   # test a package already built
 set -euo pipefail
+# A .deb given by a relative path is relative to where we were called.
+given=""
+if [ $# -ge 1 ]; then
+    given=$(realpath "$1")
+fi
 cd "$(dirname "$0")/.."
 
 [ "$(id -u)" = 0 ] || { echo "test-deb: needs root (dpkg -i)" >&2; exit 2; }
-if dpkg-query -W -f='${Status}' tck 2>/dev/null | grep -q 'installed'; then
+if dpkg-query -W -f='${Status}' tck 2>/dev/null | grep -q ' installed$'; then
     echo "test-deb: a tck package is already installed; not touching it" >&2
     exit 2
 fi
 
-if [ $# -ge 1 ]; then
-    deb=$1
+if [ -n "$given" ]; then
+    deb=$given
 else
     packaging/build-deb.sh >&2
     deb=$(ls -t target/debian/tck_*.deb | head -1)

@@ -17,7 +17,11 @@ fn a_guest_that_never_becomes_ready_times_out_cleanly() {
     let Some(conn) = qemu_system() else {
         return;
     };
+    // The hypervisor's user must reach the media under the scratch
+    // directory: a world-searchable directory (a tempdir is 0700).
     let dir = tempfile::tempdir().expect("tempdir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let prefix = unique_prefix();
     let initrd = dir.path().join("no-init.cpio");
     let mut cpio = Vec::new();

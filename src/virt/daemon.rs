@@ -67,6 +67,11 @@ pub enum DaemonError {
         command: String,
         after: Duration,
     },
+    /// How to start the daemon again is not known, so it was not stopped.
+    CannotRestart {
+        pid: i32,
+        why: String,
+    },
 }
 
 impl std::fmt::Display for DaemonError {
@@ -96,6 +101,11 @@ impl std::fmt::Display for DaemonError {
                 f,
                 "the libvirt daemon was started again ({command}) but did not answer within {:.0} s",
                 after.as_secs_f64()
+            ),
+            DaemonError::CannotRestart { pid, why } => write!(
+                f,
+                "not restarting the libvirt daemon (pid {pid}): {why}, so it could not be \
+                 started again; it was left running (run tck as root, on the daemon's host)"
             ),
         }
     }
@@ -291,6 +301,16 @@ impl Daemon {
                 output,
                 errors,
             } => {
+                // Never stop what could not be started again.
+                if !exe.is_file() || argv.is_empty() {
+                    return Err(DaemonError::CannotRestart {
+                        pid: self.pid,
+                        why: format!(
+                            "its executable ({:?}) or command line could not be read from /proc/{}",
+                            exe, self.pid
+                        ),
+                    });
+                }
                 self.signal(libc::SIGTERM)?;
                 while alive(self.pid) {
                     if Instant::now() >= deadline {
