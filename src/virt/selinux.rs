@@ -22,8 +22,6 @@ pub const DOMAIN_TYPE: &str = "svirt_t";
 pub const TCG_DOMAIN_TYPE: &str = "svirt_tcg_t";
 /// The type of an image a guest uses exclusively.
 pub const IMAGE_TYPE: &str = "svirt_image_t";
-/// The type of an image not in use (libvirt's default for images).
-pub const GENERIC_IMAGE_TYPE: &str = "virt_image_t";
 
 const XATTR: &str = "security.selinux";
 const ENFORCE: &str = "/sys/fs/selinux/enforce";
