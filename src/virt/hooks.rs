@@ -167,9 +167,17 @@ pub fn dir_snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[derive(Debug)]
 pub struct HookFile {
     path: PathBuf,
-    /// The original's copy, when there was one.
-    backup: Option<PathBuf>,
+    /// What was there, when something was.
+    backup: Option<Original>,
     restored: bool,
+}
+
+/// A replaced hook: a file is copied aside; a symbolic link is kept as its
+/// target, and put back as the same link.
+#[derive(Debug)]
+enum Original {
+    Copy(PathBuf),
+    Link(PathBuf),
 }
 
 impl HookFile {
@@ -182,15 +190,19 @@ impl HookFile {
         backup_dir: &Path,
     ) -> Result<HookFile, HookError> {
         let path = dir.join(name);
-        let backup = if std::fs::symlink_metadata(&path).is_ok() {
-            std::fs::create_dir_all(backup_dir).map_err(io(backup_dir))?;
-            let b = backup_dir.join(format!("{name}.orig"));
-            // A copy keeps the original's mode; the original itself stays
-            // in place until the new file replaces it atomically.
-            std::fs::copy(&path, &b).map_err(io(&b))?;
-            Some(b)
-        } else {
-            None
+        let backup = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => Some(Original::Link(
+                std::fs::read_link(&path).map_err(io(&path))?,
+            )),
+            Ok(_) => {
+                std::fs::create_dir_all(backup_dir).map_err(io(backup_dir))?;
+                let b = backup_dir.join(format!("{name}.orig"));
+                // A copy keeps the original's mode; the original itself
+                // stays in place until the new file replaces it atomically.
+                std::fs::copy(&path, &b).map_err(io(&b))?;
+                Some(Original::Copy(b))
+            }
+            Err(_) => None,
         };
         write_executable(&path, body.as_bytes())?;
         Ok(HookFile {
@@ -210,10 +222,19 @@ impl HookFile {
             return Ok(());
         }
         match &self.backup {
-            Some(b) => {
+            Some(original) => {
                 let tmp = self.path.with_extension("tck-restore");
-                std::fs::copy(b, &tmp).map_err(io(&tmp))?;
-                std::fs::rename(&tmp, &self.path).map_err(io(&self.path))?;
+                let _ = std::fs::remove_file(&tmp);
+                let put = match original {
+                    Original::Copy(b) => std::fs::copy(b, &tmp).map(|_| ()),
+                    Original::Link(target) => std::os::unix::fs::symlink(target, &tmp),
+                }
+                .map_err(io(&tmp))
+                .and_then(|()| std::fs::rename(&tmp, &self.path).map_err(io(&self.path)));
+                if put.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                put?;
             }
             None => match std::fs::remove_file(&self.path) {
                 Ok(()) => {}
@@ -234,21 +255,28 @@ impl Drop for HookFile {
     }
 }
 
+/// Writes `data` (mode 0755) at `path` atomically; nothing is left beside
+/// it when that fails.
 fn write_executable(path: &Path, data: &[u8]) -> Result<(), HookError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tck-new");
-    let mut f = std::fs::OpenOptions::new()
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o755)
         .open(&tmp)
-        .map_err(io(&tmp))?;
-    f.write_all(data).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io(path))
+        .and_then(|mut f| {
+            f.write_all(data)?;
+            f.sync_all()
+        })
+        .map_err(io(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io(path)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Hooks installed in a running daemon's hook directory, with a daemon
@@ -483,6 +511,36 @@ mod tests {
         h.restore().unwrap();
         h.restore().unwrap();
         assert!(std::fs::read_to_string(&orig).unwrap().contains("admin"));
+    }
+
+    #[test]
+    fn a_hook_that_is_a_symbolic_link_comes_back_as_the_same_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let hooks = dir.path().join("hooks");
+        std::fs::create_dir(&hooks).unwrap();
+        let target = dir.path().join("admin-qemu-hook");
+        std::fs::write(&target, "#!/bin/sh\n# the admin's hook\n").unwrap();
+        let link = hooks.join("qemu");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        {
+            let h = HookFile::install(&hooks, "qemu", "#!/bin/sh\nexit 1\n", &dir.path().join("b"))
+                .unwrap();
+            assert!(!std::fs::symlink_metadata(h.path())
+                .unwrap()
+                .file_type()
+                .is_symlink());
+        }
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_link(&link).unwrap(), target);
+        assert!(std::fs::read_to_string(&target).unwrap().contains("admin"));
+        assert_eq!(
+            std::fs::read_dir(&hooks).unwrap().count(),
+            1,
+            "no temporary files left"
+        );
     }
 
     #[test]
