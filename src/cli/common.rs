@@ -80,13 +80,10 @@ impl RunConfigArgs {
     /// Load the configuration for `uri` (`None`: the file's, or the
     /// default); on error, print it and give the exit status.
     pub fn load(&self, uri: Option<&str>) -> Result<Config, ExitCode> {
-        let opts = LoadOptions {
-            file: self.config.clone(),
+        ConfigArgs {
+            config: self.config.clone(),
             uri: uri.map(str::to_string),
-        };
-        Config::load(&opts).map_err(|e| {
-            eprintln!("tck: configuration error: {e}");
-            ExitCode::from(EXIT_CONFIG)
-        })
+        }
+        .load()
     }
 }

@@ -43,7 +43,8 @@ use std::sync::Arc;
 
 use super::run::{self, RunArgs, EXIT_USAGE};
 use crate::compare::{self, render, Input, Options};
-use crate::harness::{Interrupt, Observer, Script, ScriptOutput};
+use crate::harness::runner::leaked_by;
+use crate::harness::{Interrupt, Observer, RunError, Script, ScriptOutput};
 use crate::report::model::{Report, ScriptResult};
 use crate::report::OutputArgs;
 
@@ -489,7 +490,10 @@ pub(super) fn main(args: &RunArgs, scripts: Vec<Script>) -> ExitCode {
 }
 
 /// Every host's leftovers (unless `--force`/`autoclean`), before any run:
-/// `Some(status)` when some were found (the message lists them per host).
+/// `Some(status)` when some were found. Each host's are reported as
+/// `harness::run` reports them for one URI ([`RunError::Leftovers`]: the
+/// objects, the script that leaked each, and how to remove them), with the
+/// host's label in front.
 fn leftovers(prepared: &[(Host, run::HostRun)]) -> Option<ExitCode> {
     let mut found = false;
     for (h, p) in prepared {
@@ -500,33 +504,25 @@ fn leftovers(prepared: &[(Host, run::HostRun)]) -> Option<ExitCode> {
             Ok(objects) if objects.is_empty() => {}
             Ok(objects) => {
                 found = true;
-                eprintln!(
-                    "tck: [{}] {}: found {} object{} under the prefix {:?} left by an earlier run:",
-                    h.label,
-                    h.uri,
-                    objects.len(),
-                    if objects.len() == 1 { "" } else { "s" },
-                    p.settings.prefix
-                );
-                for o in &objects {
-                    eprintln!("  {} {}", o.kind, o.name);
-                }
+                let prefix = &p.settings.prefix;
+                let owners = objects
+                    .iter()
+                    .map(|l| leaked_by(l, prefix, &p.plan.scripts).map(str::to_string))
+                    .collect();
+                let e = RunError::Leftovers {
+                    prefix: prefix.clone(),
+                    objects,
+                    owners,
+                };
+                eprintln!("tck: [{}] {}: {e}", h.label, h.uri);
             }
             Err(e) => {
-                eprintln!("tck: [{}] {}: {e}", h.label, h.uri);
+                eprintln!("tck: [{}] {}: {}", h.label, h.uri, RunError::Fixture(e));
                 return Some(ExitCode::from(EXIT_USAGE));
             }
         }
     }
-    if found {
-        eprintln!(
-            "nothing was run. Run again with --force to remove them first (each run removes \
-             only the objects under its own prefix), or remove them with \
-             `tck clean --uri URI` (everything under the configured prefix)"
-        );
-        return Some(ExitCode::from(EXIT_USAGE));
-    }
-    None
+    found.then(|| ExitCode::from(EXIT_USAGE))
 }
 
 fn print_legend(prepared: &[(Host, run::HostRun)]) {
@@ -586,16 +582,27 @@ fn print_hosts(prepared: &[(Host, run::HostRun)], results: &[run::Ran]) {
     let _ = stdout.flush();
 }
 
-/// "12 pass, 3 skip, 1 fail, 2 not run".
+/// "12 pass, 3 skip, 1 fail, 1 known broken, 2 not run", counted as the
+/// host's console summary counts them: a failure that `--known-broken`
+/// explains is "known broken", not its status.
 fn status_counts(r: &Report) -> String {
     use crate::report::model::ScriptStatus;
+    let masked = |s: &ScriptResult| s.status.is_failure() && s.mask.is_some();
     let mut parts: Vec<String> = ScriptStatus::ALL
         .iter()
         .filter_map(|st| {
-            let n = r.scripts.iter().filter(|s| s.status == *st).count();
+            let n = r
+                .scripts
+                .iter()
+                .filter(|s| s.status == *st && !masked(s))
+                .count();
             (n > 0).then(|| format!("{n} {}", st.as_str()))
         })
         .collect();
+    let known = r.scripts.iter().filter(|s| masked(s)).count();
+    if known > 0 {
+        parts.push(format!("{known} known broken"));
+    }
     if !r.not_run.is_empty() {
         parts.push(format!("{} not run", r.not_run.len()));
     }
@@ -781,6 +788,38 @@ mod tests {
         );
         assert_eq!(p.buf, b"partial");
         p.buf.clear();
+    }
+
+    #[test]
+    fn host_counts_show_known_broken_failures_as_the_console_does() {
+        use crate::report::model::{Mask, NotRun, ScriptStatus};
+        let result = |id: &str, status, masked: bool| ScriptResult {
+            mask: masked.then(|| Mask {
+                entry: "kb.toml:1".into(),
+                reason: "bug".into(),
+                flaky: false,
+            }),
+            ..ScriptResult::without_output(id, id, status, "")
+        };
+        let report = Report {
+            scripts: vec![
+                result("a/1", ScriptStatus::Pass, false),
+                result("a/2", ScriptStatus::Fail, false),
+                result("a/3", ScriptStatus::Fail, true),
+                result("a/4", ScriptStatus::Crash, true),
+                // A mask on a script that did not fail changes nothing.
+                result("a/5", ScriptStatus::Pass, true),
+            ],
+            not_run: vec![NotRun {
+                id: "a/6".into(),
+                reason: "interrupted".into(),
+            }],
+            ..Report::default()
+        };
+        assert_eq!(
+            status_counts(&report),
+            "2 pass, 1 fail, 2 known broken, 1 not run"
+        );
     }
 
     #[test]

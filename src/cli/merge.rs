@@ -4,7 +4,6 @@
 
 use crate::report;
 use crate::report::merge::{self, Input, Options};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,19 +31,15 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let mut inputs = Vec::with_capacity(args.reports.len());
-    for path in &args.reports {
-        match super::compare::load(path) {
-            Ok(report) => inputs.push(Input {
-                source: path.display().to_string(),
-                report,
-            }),
-            Err(e) => {
-                eprintln!("tck merge: cannot read a report: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let (reports, sources) = match super::compare::load_all(&args.reports, "tck merge") {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let inputs: Vec<Input> = sources
+        .into_iter()
+        .zip(reports)
+        .map(|(source, report)| Input { source, report })
+        .collect();
     let n = inputs.len();
     let merged = match merge::merge(
         inputs,
@@ -58,12 +53,9 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let written = match &args.output {
-        Some(p) => report::xml::write(&merged, p),
-        None => super::compare::write_output(None, |w: &mut dyn Write| {
-            report::xml::write_report(&merged, w)
-        }),
-    };
+    let written = super::compare::write_output(args.output.as_deref(), |w| {
+        report::xml::write_report(&merged, w)
+    });
     if let Err(e) = written {
         eprintln!("tck merge: {e}");
         return ExitCode::from(2);

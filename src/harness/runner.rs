@@ -144,7 +144,7 @@ impl std::error::Error for RunError {}
 /// with the namespace, or a scratch file under `<namespace>scratch`), among
 /// the built-in scripts and this run's: an interrupted run's leftovers are
 /// then attributed to the script that left them.
-fn leaked_by<'a>(leak: &Leak, prefix: &str, scripts: &'a [Script]) -> Option<&'a str> {
+pub(crate) fn leaked_by<'a>(leak: &Leak, prefix: &str, scripts: &'a [Script]) -> Option<&'a str> {
     let builtin = crate::registry::SCRIPTS.iter().map(|s| s.id);
     scripts
         .iter()
