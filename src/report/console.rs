@@ -186,11 +186,7 @@ impl<W: Write> Console<W> {
         );
         let width = terminal_width().saturating_sub(1).max(20);
         if line.chars().count() > width {
-            line = line
-                .chars()
-                .take(width.saturating_sub(1))
-                .collect::<String>()
-                + "…";
+            line = shorten(&line, width - 1);
         }
         self.emit(&format!("\r\x1b[K{line}"));
         self.progress_shown = true;
@@ -765,7 +761,6 @@ fn escape_char(c: char, out: &mut String) {
     }
 }
 
-/// Failing test points masked by a known-broken entry (every level).
 /// At most `max` characters of `text`, with an ellipsis when cut (the
 /// whole text is in the reports).
 fn shorten(text: &str, max: usize) -> String {
@@ -775,6 +770,7 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// Failing test points masked by a known-broken entry (every level).
 fn masked_points(tests: &[TestResult]) -> usize {
     tests
         .iter()

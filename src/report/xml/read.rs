@@ -17,11 +17,10 @@
 use super::super::error::ReportError;
 use super::super::escape::unescape;
 use super::super::model::*;
-use super::lex::{same, Event, Lexer};
+use super::lex::{is_space, same, Event, Lexer};
 use crate::tap::model::{Directive, Plan, PointOutcome, TapError};
 use crate::yaml::Yaml;
 use std::borrow::Cow;
-use std::io::Read;
 use std::path::Path;
 
 /// Deeper nesting (subtests in subtests, YAML in YAML) than any real report
@@ -64,15 +63,10 @@ pub(super) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Report, ReportErro
     parse(text).map_err(|e| located(e.offset, e.syntax, e.message))
 }
 
-/// The whole file, read with one allocation of its size.
+/// The whole file (`std::fs::read` sizes its buffer from the file's
+/// metadata: one allocation).
 fn read_file(path: &Path) -> Result<Vec<u8>, ReportError> {
-    let mut file = std::fs::File::open(path).map_err(|e| ReportError::io(path, "open", e))?;
-    // A size hint only: a file that changes while it is read is read whole.
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    file.read_to_end(&mut bytes)
-        .map_err(|e| ReportError::io(path, "read", e))?;
-    Ok(bytes)
+    std::fs::read(path).map_err(|e| ReportError::io(path, "read", e))
 }
 
 /// A problem found while reading, located by byte offset (converted to a
@@ -139,7 +133,7 @@ struct Xr<'a> {
 }
 
 fn is_blank(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    s.bytes().all(is_space)
 }
 
 impl<'a> Xr<'a> {

@@ -141,7 +141,7 @@ fn bad_inputs_give_errors_naming_the_file_and_problem() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("missing.xml") && e.contains("cannot open"),
+        e.contains("missing.xml") && e.contains("cannot read"),
         "{e}"
     );
 
@@ -220,14 +220,36 @@ fn every_truncation_of_a_report_is_refused_with_a_location() {
 #[test]
 fn damaged_reports_never_panic() {
     let good = to_string(&sample_report()).into_bytes();
+    // Valid UTF-8 of every length, so that damaged reports reach the lexer
+    // with multi-byte characters in names, values, text and references (a
+    // byte such as 0xff is refused as UTF-8 before the lexer sees it).
+    let wide = ["\u{e9}", "\u{20ac}", "\u{1f600}"];
+    let mut lexed = 0;
     for at in (0..good.len()).step_by(3) {
+        let mut damaged = Vec::new();
         for b in [b'<', b'&', b'"', b'/', 0xff] {
             let mut bad = good.clone();
             bad[at] = b;
+            damaged.push(bad);
+        }
+        for c in wide {
+            // In place of the byte at `at` (the sample is ASCII), and
+            // before it.
+            for replaced in [1, 0] {
+                let mut bad = good.clone();
+                bad.splice(at..at + replaced, c.bytes());
+                damaged.push(bad);
+            }
+        }
+        for bad in damaged {
+            lexed += usize::from(std::str::from_utf8(&bad).is_ok());
             // Read or refused, either is fine; a panic fails the test.
             let _ = parse(&bad);
         }
     }
+    // The sample is ASCII, so every multi-byte damage is valid UTF-8.
+    assert!(good.is_ascii());
+    assert!(lexed >= good.len() / 3 * (4 + 2 * wide.len()), "{lexed}");
 }
 
 #[test]
