@@ -3,6 +3,7 @@
 use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, Rule};
+use tck::virt::host;
 use tck::virt::host::net as hostnet;
 use tck::virt::host::net::nwfilter::{Direction, FilterRules};
 use tck::virt::poll;
@@ -12,17 +13,17 @@ pub const META: Meta = Meta {
         Require::Driver(&["QEMU"]),
         Require::Root,
         Require::LocalHost,
-        Require::Tool("ebtables-save"),
         Require::Tool("iptables-save"),
-        Require::Tool("ip6tables-save"),
     ],
     tags: &["nwfilter", "network", "guest", "host"],
     ..Meta::DEFAULT
 };
 
-/// The TCP destination ports accepted towards the guest on `tap`.
-fn ports_to(tap: &str) -> Vec<String> {
-    let fw = FilterRules::list().unwrap_or_default();
+/// The TCP destination ports accepted towards the guest on `tap`: its
+/// TCP rules are iptables rules, so only `iptables-save` is read.
+fn ports_to(tap: &str) -> Result<Vec<String>, Stop> {
+    let saved = host::run::<&str>("iptables-save", &[])?;
+    let fw = FilterRules::parse(&[("ipv4", &saved)]);
     let mut ports: Vec<String> = fw
         .rules_of(tap, Direction::ToGuest)
         .into_iter()
@@ -31,7 +32,7 @@ fn ports_to(tap: &str) -> Vec<String> {
         .collect();
     ports.sort();
     ports.dedup();
-    ports
+    Ok(ports)
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
@@ -68,11 +69,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let tap = hostnet::guest_nic(&dom.xml_desc(0)?, &mac)?
         .and_then(|n| n.target)
         .ok_or("the running guest's NIC has no host device")?;
-    let ports = poll::until(
-        Duration::from_secs(3),
-        || Ok::<_, Stop>(ports_to(&tap)),
-        |p| !p.is_empty(),
-    )?;
+    let ports = poll::until(Duration::from_secs(3), || ports_to(&tap), |p| !p.is_empty())?;
     t.is(
         ports.clone(),
         vec!["22".to_string()],
@@ -85,7 +82,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     )?;
     let ports = poll::until(
         Duration::from_secs(3),
-        || Ok::<_, Stop>(ports_to(&tap)),
+        || ports_to(&tap),
         |p| p == &["2222"],
     )?;
     let changed = ports == ["2222"];

@@ -3,7 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use tck::prelude::*;
 use tck::virt::builders::{Interface, Ip, NwFilterBuilder, Rule};
-use tck::virt::host::net::{self as hostnet, nwfilter::FilterRules};
+use tck::virt::host::net as hostnet;
+use tck::virt::host::net::nwfilter::{FilterRules, SAVE_TOOLS};
+use tck::virt::requirements::on_path;
 use tck::virt::shim::nwfilter_bindings;
 
 pub const META: Meta = Meta {
@@ -207,7 +209,19 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     });
     t.ok(last_ok, "each filter holds its last successful definition");
     let taps: Vec<String> = guest_results.iter().flat_map(|(_, t)| t.clone()).collect();
-    match hostnet::firewall_inspectable(cx) {
+    let missing: Vec<&str> = SAVE_TOOLS
+        .iter()
+        .map(|(tool, _)| *tool)
+        .filter(|tool| !on_path(tool))
+        .collect();
+    let inspectable = hostnet::firewall_inspectable(cx).and_then(|()| {
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("missing tool: {} not on PATH", missing.join(", ")))
+        }
+    });
+    match inspectable {
         Ok(()) => {
             let left: Vec<String> = FilterRules::list()
                 .map(|f| taps.iter().flat_map(|tap| f.traces_of(tap)).collect())

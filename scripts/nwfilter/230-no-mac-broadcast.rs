@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 use tck::prelude::*;
+use tck::virt::guestnet::GUEST_NIC;
 use tck::virt::host::net::capture::{parse_mac, Capture, Frame};
 
 pub const META: Meta = Meta {
@@ -19,7 +20,9 @@ pub const META: Meta = Meta {
 /// Two DHCP discovers, broadcast from 0.0.0.0 (with one, the capture under
 /// clean-traffic alone missed it in two runs of three here); no server
 /// answers on this network.
-const DISCOVER: &str = "udhcpc -i eth0 -n -q -t 2 -T 1 -s /bin/true";
+fn discover() -> String {
+    format!("udhcpc -i {GUEST_NIC} -n -q -t 2 -T 1 -s /bin/true")
+}
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let _scratch = cx.scratch_cleanup();
@@ -38,7 +41,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
     let ipv4_broadcast = |fr: &&Frame| fr.src == mac && fr.is_broadcast() && fr.ipv4().is_some();
 
     let mut cap = Capture::open(&g.bridge)?;
-    g.run(DISCOVER)?;
+    g.run(&discover())?;
     let seen = cap.collect(Duration::from_millis(300), |_| false)?;
     t.ok(
         seen.iter().any(|fr| ipv4_broadcast(&fr)),
@@ -56,9 +59,9 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         "redefine the guest's filter to add no-mac-broadcast",
     )?;
     let mut cap = Capture::open(&g.bridge)?;
-    g.run(DISCOVER)?;
+    g.run(&discover())?;
     let gw = g.gateway();
-    g.run(&format!("arping -c 2 -w 3 -I eth0 {gw}"))?;
+    g.run(&format!("arping -c 2 -w 3 -I {GUEST_NIC} {gw}"))?;
     let seen = cap.collect(Duration::from_millis(300), |_| false)?;
     let leaked: Vec<String> = seen
         .iter()

@@ -3,8 +3,11 @@
 //! Needs a host NIC connected to an 802.1Qbg-capable switch (the first of
 //! `network_devices`) and lldpad's `lldptool`.
 
+use std::time::Duration;
 use tck::prelude::*;
 use tck::virt::builders::{random_uuid, Interface, Virtualport};
+use tck::virt::host;
+use tck::virt::poll;
 
 pub const META: Meta = Meta {
     requires: &[
@@ -18,12 +21,13 @@ pub const META: Meta = Meta {
     ..Meta::DEFAULT
 };
 
-/// What lldptool reports about VSIs on `nic`.
+/// How long the switch may take to (dis)associate the VSI.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// What lldptool reports about VSIs on `nic` (lowercased); lldptool
+/// failing is an error naming the command.
 fn vsi_table(nic: &str) -> Result<String, Stop> {
-    let out = std::process::Command::new("lldptool")
-        .args(["-t", "-i", nic, "-V", "vdp", "-c", "vsi"])
-        .output()?;
-    Ok(String::from_utf8_lossy(&out.stdout).to_lowercase())
+    Ok(host::run("lldptool", &["-t", "-i", nic, "-V", "vdp", "-c", "vsi"])?.to_lowercase())
 }
 
 pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
@@ -35,7 +39,7 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         .first()
         .cloned()
         .ok_or("no network device configured")?;
-    let instance = random_uuid()?;
+    let instance = random_uuid()?.to_lowercase();
     let mac = cx.mac(1);
     let vp = Virtualport::new("802.1Qbg")
         .param("managerid", 12)
@@ -47,15 +51,32 @@ pub fn run(t: &mut Tap, cx: &Context) -> Outcome {
         conn.create_domain_xml(&cx.domain(&cx.name("dom"))?.interface(iface).as_xml(), 0),
         "start a guest with an 802.1Qbg NIC",
     )?;
-    let table = vsi_table(&nic)?;
-    t.ok(
-        table.contains(&instance.to_lowercase()) && table.contains(&mac.to_lowercase()),
+    let associated =
+        |table: &String| table.contains(&instance) && table.contains(&mac.to_lowercase());
+    let table = match poll::until(SETTLE, || vsi_table(&nic), associated) {
+        Ok(table) => table,
+        Err(e) => {
+            let _ = dom.destroy();
+            return Err(e);
+        }
+    };
+    t.point(
+        associated(&table),
         &format!("lldptool on {nic} shows the guest's VSI instance and MAC"),
+        (!associated(&table)).then(|| Yaml::map([("lldptool", Yaml::Str(table.clone()))])),
     );
     t.ok_result(dom.destroy(), "destroy the guest")?;
-    t.ok(
-        !vsi_table(&nic)?.contains(&instance.to_lowercase()),
+    let table = poll::until(
+        SETTLE,
+        || vsi_table(&nic),
+        |table| !table.contains(&instance),
+    )?;
+    t.point(
+        !table.contains(&instance),
         "the VSI is no longer associated",
+        table
+            .contains(&instance)
+            .then(|| Yaml::map([("lldptool", Yaml::Str(table.clone()))])),
     );
     Ok(())
 }

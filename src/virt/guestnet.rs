@@ -93,6 +93,10 @@ impl Context {
         let subnet = self.free_subnet()?;
         let conn = self.connect()?;
         let bridge = self.bridge_name("br")?;
+        let mac = self.mac(1);
+        let name = self.name("guest");
+        // Before creating anything: missing media skip here.
+        let (b, socket) = self.booted_domain_with_shell(&name)?;
         let gw = subnet.gateway().to_string();
         let net = conn
             .create_network_xml(
@@ -107,30 +111,42 @@ impl Context {
         let ip_text = ip.to_string();
         let mut all: Vec<(&str, &str)> = vec![("IP", ip_text.as_str())];
         all.extend_from_slice(params);
-        let mac = self.mac(1);
-        let name = self.name("guest");
-        let (b, socket) = self.booted_domain_with_shell(&name)?;
         let nic = Interface::network(&bridge)
             .mac(&mac)
             .model("virtio")
             .filterref(filter, &all);
         let xml = b.interface(nic).as_xml();
-        let dom = conn.create_domain_xml(&xml, 0).map_err(|e| {
-            Stop::Error(format!(
-                "cannot start guest {name} with filter {filter}: {e}"
-            ))
-        })?;
-        self.wait_booted(&dom)?;
-        let shell = GuestShell::connect(&socket, Duration::from_secs(20))?;
-        let live = dom.xml_desc(0)?;
-        let console = media::ready::console_file(&dom)?;
-        let tap = hostnet::guest_nic(&live, &mac)?
-            .and_then(|n| n.target)
-            .ok_or_else(|| {
-                Stop::Error(format!(
-                    "the running guest {name} has no host device for its NIC {mac}"
-                ))
-            })?;
+        let dom = match conn.create_domain_xml(&xml, 0) {
+            Ok(dom) => dom,
+            Err(e) => {
+                let _ = net.destroy();
+                return Err(Stop::Error(format!(
+                    "cannot start guest {name} with filter {filter}: {e}"
+                )));
+            }
+        };
+        let ready = (|| -> Result<_, Stop> {
+            self.wait_booted(&dom)?;
+            let shell = GuestShell::connect(&socket, Duration::from_secs(20))?;
+            let live = dom.xml_desc(0)?;
+            let console = media::ready::console_file(&dom)?;
+            let tap = hostnet::guest_nic(&live, &mac)?
+                .and_then(|n| n.target)
+                .ok_or_else(|| {
+                    Stop::Error(format!(
+                        "the running guest {name} has no host device for its NIC {mac}"
+                    ))
+                })?;
+            Ok((shell, console, tap))
+        })();
+        let (shell, console, tap) = match ready {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = dom.destroy();
+                let _ = net.destroy();
+                return Err(e);
+            }
+        };
         let mut g = FilteredGuest {
             dom,
             net,
@@ -142,15 +158,18 @@ impl Context {
             ip,
             console,
         };
-        g.check(&format!(
+        let configured = g.check(&format!(
             "ip link set {GUEST_NIC} up && ip addr add {}/{} dev {GUEST_NIC}",
             g.ip,
             Subnet::PREFIX
-        ))
-        .map_err(|e| match e {
-            Stop::Error(m) => Stop::Error(format!("cannot configure the guest's address: {m}")),
-            other => other,
-        })?;
+        ));
+        if let Err(e) = configured {
+            let _ = g.stop();
+            return Err(match e {
+                Stop::Error(m) => Stop::Error(format!("cannot configure the guest's address: {m}")),
+                other => other,
+            });
+        }
         Ok(g)
     }
 }
@@ -207,12 +226,16 @@ impl FilteredGuest {
         .map(|_| ())
     }
 
-    /// Destroys the guest, then its network, and removes its console file.
+    /// Destroys the guest, then its network (even when destroying the
+    /// guest fails), and removes its console file; gives the first error.
     pub fn stop(self) -> Result<(), crate::virt::error::LibvirtError> {
         drop(self.shell);
-        self.dom.destroy()?;
-        self.net.destroy()?;
+        // Both, whatever the first gives; the first error is returned.
+        let dom = self.dom.destroy();
+        let net = self.net.destroy();
         let _ = std::fs::remove_file(&self.console);
+        dom?;
+        net?;
         Ok(())
     }
 }

@@ -115,7 +115,7 @@ impl Frame {
             return None;
         }
         Some(Arp {
-            op: u16::from_be_bytes([p[6], p[7]]),
+            op: u16::from_be_bytes(p.get(6..8)?.try_into().ok()?),
             sender_mac: mac_at(p, 8)?,
             sender_ip: ipv4_at(p, 14)?,
             target_mac: mac_at(p, 18)?,
@@ -349,6 +349,23 @@ mod tests {
         short.truncate(30);
         assert!(Frame::parse(&short).unwrap().arp().is_none());
         assert!(Frame::parse(&[0u8; 10]).is_none());
+    }
+
+    #[test]
+    fn arp_cut_before_or_inside_the_opcode_is_not_parsed() {
+        let mac = [0x52, 0x54, 0, 1, 2, 3];
+        let full = arp_frame(1, mac, [1, 2, 3, 4], [1, 2, 3, 5]);
+        // 14 bytes of Ethernet header, then 6 or 7 bytes of ARP header.
+        for len in [14 + 6, 14 + 7] {
+            let f = Frame::parse(&full[..len]).unwrap();
+            assert_eq!(f.payload.len(), len - 14);
+            assert_eq!(f.arp(), None, "{len} bytes");
+            assert!(
+                f.describe().contains("ethertype 0x0806"),
+                "{}",
+                f.describe()
+            );
+        }
     }
 
     #[test]
